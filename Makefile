@@ -1,0 +1,53 @@
+# Two commands from a fresh clone: `make reproduce-<name>` and `make test`.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+# uv from PATH, else the copy pip installs (`python3 -m uv`).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+RUN := $(UV) run --frozen --no-sync
+PROJECTS := $(notdir $(wildcard projects/*))
+
+.PHONY: uv setup lint format test test-fast bench report reproduce gpu-check help
+
+help:
+	@echo "make test                  lint + every test (installs uv and the workspace first)"
+	@echo "make reproduce-<name>      a project's reproduction -> results/<name>/ (OVERWRITE=1 to replace)"
+	@echo "make reproduce             every project's reproduction"
+	@echo "make bench                 every project's benchmark, one table"
+	@echo "make report                results/*/results.json -> results/README.md"
+	@echo "make gpu-check             tools/gpu_check.py (on a GPU machine, with its own PyTorch)"
+	@echo "projects: $(PROJECTS)"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+setup: uv
+	$(UV) sync --all-packages --frozen --compile-bytecode
+
+lint: setup
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: setup
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+test: lint
+	CI=$${CI:-true} $(RUN) pytest
+
+test-fast: setup
+	CI=$${CI:-true} $(RUN) pytest -m "not slow"
+
+bench: setup
+	$(RUN) python tools/bench.py
+
+report: setup
+	$(RUN) python -c "from shared.results import collect_report; print(collect_report())"
+
+reproduce: $(addprefix reproduce-,$(PROJECTS))
+
+reproduce-%: setup
+	@test -d projects/$* || { echo "error: no project projects/$* (have: $(PROJECTS))" >&2; exit 2; }
+	cd projects/$* && $(RUN) python -m $*.reproduce
+
+gpu-check:
+	python3 tools/gpu_check.py

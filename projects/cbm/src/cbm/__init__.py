@@ -1,0 +1,1 @@
+"""Curriculum by Masking (CBM)."""

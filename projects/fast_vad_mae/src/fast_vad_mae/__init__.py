@@ -1,0 +1,1 @@
+"""Self-distilled masked auto-encoder for fast video anomaly detection."""

@@ -1,0 +1,1 @@
+"""Discriminability-enforcing loss: Gini impurity + KL on high-level features."""

@@ -1,0 +1,1 @@
+"""Learning Rate Curriculum (LeRaC), with the CBS baseline."""
