@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 PROJECTS := $(notdir $(wildcard projects/*))
 
-.PHONY: uv setup lint format test test-fast bench report reproduce gpu-check help
+.PHONY: uv setup lint format test test-fast bench report reproduce reproduce-lerac-stress gpu-check help
 
 help:
 	@echo "make test                  lint + every test (installs uv and the workspace first)"
@@ -44,6 +44,9 @@ report: setup
 	$(RUN) python -c "from shared.results import collect_report; print(collect_report())"
 
 reproduce: $(addprefix reproduce-,$(PROJECTS))
+
+reproduce-lerac-stress: setup
+	cd projects/lerac && $(RUN) python -m lerac.reproduce_stress
 
 reproduce-%: setup
 	@test -d projects/$* || { echo "error: no project projects/$* (have: $(PROJECTS))" >&2; exit 2; }
