@@ -1,0 +1,169 @@
+"""The two discriminability terms of DiscErn, as pure functions over one feature tap.
+
+A *feature* is a channel (filter) of a tap. Its activation on one sample is the mean of ``|x|``
+over the spatial positions of a map ``[B, C, H, W]``, over the tokens of a sequence
+``[B, N, C]`` (CvT/ViT), or ``|x|`` itself for a vector ``[B, C]``. The absolute value is a
+no-op after a ReLU and keeps the per-filter class distribution non-negative elsewhere.
+
+``class_filter_distribution`` turns a batch into ``P [C, K]``: row ``f`` is how filter ``f``'s
+mean activation splits over the classes (per-class means, so the class balance of the batch does
+not bias it). The Gini term pushes each row towards one class; the KL term asks that the share
+of filters owned by each class match a target class distribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+EPS = 1e-10
+Target = Literal["batch", "uniform"] | Sequence[float] | torch.Tensor | None
+
+
+def filter_activations(features: torch.Tensor) -> torch.Tensor:
+    """Per-sample filter activations ``[B, C]``: mean ``|x|`` over space or tokens."""
+    if features.ndim == 4:
+        return features.abs().mean(dim=(2, 3))
+    if features.ndim == 3:
+        return features.abs().mean(dim=1)
+    if features.ndim == 2:
+        return features.abs()
+    raise ValueError(
+        f"a feature tap must be [B, C, H, W], [B, N, C] or [B, C]; got shape {tuple(features.shape)}"
+    )
+
+
+def check_labels(labels: torch.Tensor, num_classes: int) -> None:
+    """Raise a clear error for labels outside ``[0, num_classes)`` (one-hot would fail obscurely)."""
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be a vector [B]; got shape {tuple(labels.shape)}")
+    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"labels must lie in [0, {num_classes}) for num_classes={num_classes}; "
+            f"got values in [{int(labels.min())}, {int(labels.max())}]"
+        )
+
+
+def class_filter_distribution(
+    features: torch.Tensor, labels: torch.Tensor, num_classes: int, eps: float = EPS
+) -> torch.Tensor:
+    """``P [C, K]``: each filter's per-class mean activation, normalised over classes.
+
+    A class absent from the batch gets 0; a dead filter (zero on the whole batch) gets a zero row.
+    """
+    check_labels(labels, num_classes)
+    activations = filter_activations(features)
+    if activations.shape[0] != labels.shape[0]:
+        raise ValueError(
+            f"features hold {activations.shape[0]} samples but labels hold {labels.shape[0]}"
+        )
+    onehot = F.one_hot(labels, num_classes).to(activations.dtype)
+    class_means = activations.t() @ onehot / (onehot.sum(dim=0) + eps)
+    return normalise_rows(class_means, eps)
+
+
+def normalise_rows(class_means: torch.Tensor, eps: float = EPS) -> torch.Tensor:
+    """Per-filter class distribution from per-class mean activations ``[C, K]``."""
+    return class_means / (class_means.sum(dim=1, keepdim=True) + eps)
+
+
+def gini_per_filter(distribution: torch.Tensor) -> torch.Tensor:
+    """Gini impurity ``1 - sum_c p_fc^2`` of every row of ``P`` (a dead filter's zero row gives 1)."""
+    return 1.0 - distribution.pow(2).sum(dim=1)
+
+
+def gini_impurity_loss(
+    features: torch.Tensor, labels: torch.Tensor, num_classes: int, eps: float = EPS
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean Gini impurity over filters, and ``P``. 0 when every filter fires for one class."""
+    distribution = class_filter_distribution(features, labels, num_classes, eps)
+    return gini_per_filter(distribution).mean(), distribution
+
+
+def batch_class_histogram(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """The batch's class frequencies ``n_c / B`` (the official ``batch_dist`` target)."""
+    check_labels(labels, num_classes)
+    return torch.bincount(labels, minlength=num_classes).float() / max(1, labels.numel())
+
+
+def resolve_target(
+    target: Target, labels: torch.Tensor, num_classes: int, like: torch.Tensor
+) -> torch.Tensor | None:
+    """The KL target ``pi`` for this batch: its histogram, uniform, a fixed vector, or None."""
+    if target is None:
+        return None
+    if isinstance(target, str):
+        if target == "batch":
+            return batch_class_histogram(labels, num_classes).to(like)
+        if target == "uniform":
+            return torch.full((num_classes,), 1.0 / num_classes).to(like)
+        raise ValueError(f"target must be 'batch', 'uniform', a vector or None; got {target!r}")
+    vector = torch.as_tensor(target).to(like)
+    if (
+        vector.shape != (num_classes,)
+        or vector.min() < 0
+        or not torch.isclose(vector.sum(), torch.ones(()).to(like))
+    ):
+        raise ValueError(
+            f"a fixed KL target must be {num_classes} non-negative values summing to 1; got {vector.tolist()}"
+        )
+    return vector
+
+
+def feature_class_kl(
+    distribution: torch.Tensor,
+    target: torch.Tensor,
+    eps: float = EPS,
+    official_eps_order: bool = True,
+) -> torch.Tensor:
+    """``KL(target || q)`` with ``q_c`` the share of the filters' mass that goes to class ``c``.
+
+    ``official_eps_order`` adds ``eps`` after dividing by the total, as the official code does
+    (``q`` then sums to ``1 + K*eps/S``); otherwise ``q = (q~ + eps) / (S + K*eps)`` sums to 1.
+    Classes with zero target mass contribute nothing.
+    """
+    mass = distribution.sum(dim=0)
+    total = mass.sum()
+    if official_eps_order:
+        q = (mass + eps) / total
+    else:
+        q = (mass + eps) / (total + eps * mass.numel())
+    return F.kl_div(q.log(), target, reduction="sum")
+
+
+class GiniImpurityLoss(nn.Module):
+    """Module form of :func:`gini_impurity_loss` (returns the loss only)."""
+
+    def __init__(self, eps: float = EPS) -> None:
+        super().__init__()
+        self.eps = eps
+
+    def forward(
+        self, features: torch.Tensor, labels: torch.Tensor, num_classes: int
+    ) -> torch.Tensor:
+        return gini_impurity_loss(features, labels, num_classes, self.eps)[0]
+
+
+class FeatureClassKL(nn.Module):
+    """Module form of :func:`feature_class_kl` computed from a tap: ``target`` is ``"batch"``
+    (the batch histogram, the official setting), ``"uniform"``, a fixed vector, or ``None``
+    (the term is 0)."""
+
+    def __init__(
+        self, target: Target = "batch", eps: float = EPS, official_eps_order: bool = True
+    ) -> None:
+        super().__init__()
+        self.target, self.eps, self.official_eps_order = target, eps, official_eps_order
+
+    def forward(
+        self, features: torch.Tensor, labels: torch.Tensor, num_classes: int
+    ) -> torch.Tensor:
+        distribution = class_filter_distribution(features, labels, num_classes, self.eps)
+        target = resolve_target(self.target, labels, num_classes, distribution)
+        if target is None:
+            return distribution.new_zeros(())
+        return feature_class_kl(distribution, target, self.eps, self.official_eps_order)

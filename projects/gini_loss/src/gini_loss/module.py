@@ -1,0 +1,119 @@
+"""The LightningModule: an image classifier trained with the DiscErn objective.
+
+The feature terms come from forward hooks on the named taps, on training batches only; the
+validation and test splits report the held-out feature Gini of each tap (``val/feature_gini``,
+``test/feature_gini`` averaged over taps, dead filters as ``*/dead_filters``). With both lambda
+lists at zero this is the cross-entropy baseline, logging the same quantities.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gini_loss.losses import EPS
+from gini_loss.metric import FeatureGini
+from gini_loss.objective import DiscErnObjective
+from gini_loss.taps import FeatureTaps
+from shared.classification import ImageClassifier, OptimizerName, ScheduleName
+from shared.errors import ConfigError
+
+
+class DiscErnClassifier(ImageClassifier):
+    """``ImageClassifier`` + Gini/KL terms on ``taps`` (names of modules inside ``backbone``).
+
+    ``target``: ``"batch"`` (the batch's class histogram, official), ``"uniform"``, a fixed
+    vector of class frequencies, or ``None`` (no KL term).
+    """
+
+    def __init__(
+        self,
+        backbone: nn.Module | None = None,
+        num_classes: int = 10,
+        taps: list[str] | None = None,
+        lambdas_gini: list[float] | None = None,
+        lambdas_kl: list[float] | None = None,
+        start_epoch: int = 3,
+        target: Literal["batch", "uniform"] | list[float] | None = "batch",
+        lambda_ce: float = 1.0,
+        eps: float = EPS,
+        official_eps_order: bool = True,
+        optimizer: OptimizerName = "sgd",
+        lr: float = 0.1,
+        momentum: float = 0.9,
+        weight_decay: float = 5e-4,
+        lr_schedule: ScheduleName = "multistep",
+        milestones: list[int] | None = None,
+        gamma: float = 0.1,
+        min_lr: float = 0.0,
+    ) -> None:
+        super().__init__(
+            backbone, num_classes, optimizer, lr, momentum, weight_decay, lr_schedule,
+            milestones, gamma, min_lr,
+        )  # fmt: skip
+        taps = ["layer4"] if taps is None else list(taps)
+        if isinstance(target, str) and target not in ("batch", "uniform"):
+            raise ConfigError(
+                "model.target", target, "'batch', 'uniform', a list of class frequencies or null"
+            )
+        self.taps = FeatureTaps(self.backbone, taps)
+        self.objective = DiscErnObjective(
+            len(taps),
+            [0.5] * len(taps) if lambdas_gini is None else lambdas_gini,
+            [0.5] * len(taps) if lambdas_kl is None else lambdas_kl,
+            start_epoch,
+            target,
+            lambda_ce,
+            eps,
+            official_eps_order,
+        )
+        self.val_gini = nn.ModuleList(FeatureGini(num_classes, eps) for _ in taps)
+        self.test_gini = nn.ModuleList(FeatureGini(num_classes, eps) for _ in taps)
+
+    def forward_with_taps(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Logits and the tapped features of one forward pass."""
+        with self.taps.capture() as features:
+            logits = self(images)
+        missing = [name for name, tap in zip(self.taps.names, features, strict=True) if tap is None]
+        if missing:
+            raise ConfigError("model.taps", missing, "modules that run in the backbone's forward")
+        return logits, features
+
+    def compute_loss(
+        self, images: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
+        logits, features = self.forward_with_taps(images)
+        loss, terms = self.objective(logits, labels, features, self.current_epoch)
+        return loss, logits, terms
+
+    def _evaluate_with_gini(self, batch, split: str, accuracy, ginis: nn.ModuleList) -> None:
+        images, labels = batch
+        logits, features = self.forward_with_taps(images)
+        self.log(f"{split}/loss", F.cross_entropy(logits, labels), sync_dist=True)
+        accuracy(logits, labels)
+        self.log(f"{split}/acc", accuracy, prog_bar=split == "val")
+        for metric, tap in zip(ginis, features, strict=True):
+            metric.update(tap, labels)
+
+    def _log_gini(self, split: str, ginis: nn.ModuleList) -> None:
+        values = torch.stack([metric.compute() for metric in ginis])
+        dead = torch.stack([metric.dead_filters() for metric in ginis]).float()
+        self.log(f"{split}/feature_gini", values.mean())
+        self.log(f"{split}/dead_filters", dead.sum())
+        for metric in ginis:
+            metric.reset()
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._evaluate_with_gini(batch, "val", self.val_acc, self.val_gini)
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_gini("val", self.val_gini)
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        self._evaluate_with_gini(batch, "test", self.test_acc, self.test_gini)
+
+    def on_test_epoch_end(self) -> None:
+        self._log_gini("test", self.test_gini)
