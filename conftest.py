@@ -3,11 +3,11 @@
 import os
 import tempfile
 
-import torch
+from shared.runtime import configure_threads
 
 os.environ.setdefault("REPRO_THREADS", "1")
 os.environ.setdefault("PYTHONUNBUFFERED", "1")
-torch.set_num_threads(1)
+configure_threads(1)
 
 _scratch = tempfile.mkdtemp(prefix="repro-tests-")
 os.environ.setdefault("RUNS_ROOT", os.path.join(_scratch, "runs"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import re
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ def _versions(config_dir: Path) -> list[int]:
     return sorted(int(m.group(1)) for p in config_dir.iterdir() if (m := _VERSION.match(p.name)))
 
 
+def _is_launched_child() -> bool:
+    """True in a process that Lightning's DDP launcher started for a non-zero local rank."""
+    return int(os.environ.get("LOCAL_RANK", "0")) > 0
+
+
 def resolve_run_dir(config_dir: Path, resume: bool) -> RunDir:
     """A fresh version folder, or with ``resume`` the latest one and its last checkpoint.
 
@@ -43,9 +49,16 @@ def resolve_run_dir(config_dir: Path, resume: bool) -> RunDir:
     silently start over; here a resume with nothing to resume is an error.
     """
     versions = _versions(config_dir)
+    if _is_launched_child() and versions:
+        # A DDP worker re-runs the command line after rank 0 created the run folder: join it.
+        latest = config_dir / f"version_{versions[-1]}"
+        last = latest / "checkpoints" / "last.ckpt"
+        return RunDir(latest, versions[-1], last if resume and last.is_file() else None)
     if not resume:
         version = versions[-1] + 1 if versions else 0
-        return RunDir(config_dir / f"version_{version}", version)
+        path = config_dir / f"version_{version}"
+        path.mkdir(parents=True)
+        return RunDir(path, version)
     if not versions:
         raise ConfigError(
             "--resume",

@@ -9,6 +9,7 @@ fit, then test the last and the best-on-validation checkpoints, then write
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -132,10 +133,33 @@ def _with_default_config(project_dir: Path, argv: list[str]) -> list[str]:
     return ["--config", str(project_dir / "configs" / "default.yaml"), *argv]
 
 
+def explain_parse_error(error: Exception) -> str:
+    """Reduce jsonargparse's nested report to the one fact the user must fix."""
+    text = str(error)
+    if found := re.search(r"Config field `[^`]+` is .*?, expected [^\n]*", text):
+        return found.group(0)
+    unknown = re.findall(r"Option '([^']+)' is not accepted|No action for key \"?([\w.]+)", text)
+    keys = sorted({key for pair in unknown for key in pair if key})
+    if keys:
+        return f"unknown config key(s) {', '.join(f'`{k}`' for k in keys)}."
+    return text.strip().splitlines()[0] if text.strip() else repr(error)
+
+
 def user_error(message: str) -> None:
     """Print one paragraph to stderr and exit with status 2 (a usage error, not a crash)."""
     sys.stderr.write(f"error: {message}\n")
     raise SystemExit(2)
+
+
+def _user_error_in_chain(error: BaseException) -> BaseException | None:
+    """The ConfigError/dataset error behind ``error``, however deep a library wrapped it."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, USER_ERRORS):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def main(project_dir: str | Path, args: list[str] | None = None) -> dict[str, Any] | None:
@@ -147,9 +171,12 @@ def main(project_dir: str | Path, args: list[str] | None = None) -> dict[str, An
         return cli.fit_and_test()
     except ArgumentError as error:
         user_error(
-            f"the configuration could not be parsed: {error}. Check the key names and values "
-            "against `python train.py --print_config`, which prints every valid key with its default."
+            f"the configuration was rejected: {explain_parse_error(error)} Check the keys and "
+            "values against `python train.py --print_config`, which prints every valid key with "
+            "its default."
         )
-    except USER_ERRORS as error:
-        user_error(str(error))
+    except Exception as error:
+        if (cause := _user_error_in_chain(error)) is None:
+            raise
+        user_error(str(cause))
     return None

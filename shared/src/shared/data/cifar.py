@@ -60,7 +60,9 @@ def _load_pickle(path: Path) -> dict:
         try:
             return pickle.load(handle, encoding="bytes")
         except Exception as error:
-            raise DatasetFormatError(path, f"an unreadable pickle ({error})", "a CIFAR batch") from error
+            raise DatasetFormatError(
+                path, f"an unreadable pickle ({error})", "a CIFAR batch"
+            ) from error
 
 
 def read_cifar(root: Path, name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -86,14 +88,22 @@ def read_cifar(root: Path, name: str, split: str) -> tuple[np.ndarray, np.ndarra
             )
         data = np.asarray(batch[b"data"], dtype=np.uint8)
         if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
-            raise DatasetFormatError(folder / file, f"data of shape {data.shape}", "[N, 3072] uint8")
+            raise DatasetFormatError(
+                folder / file, f"data of shape {data.shape}", "[N, 3072] uint8"
+            )
         images.append(data.reshape(-1, 3, 32, 32))
         labels.append(np.asarray(batch[layout.label_key], dtype=np.int64))
     images_np, labels_np = np.concatenate(images), np.concatenate(labels)
     if len(images_np) != len(labels_np):
-        raise DatasetFormatError(folder, f"{len(images_np)} images and {len(labels_np)} labels", "one label per image")
+        raise DatasetFormatError(
+            folder, f"{len(images_np)} images and {len(labels_np)} labels", "one label per image"
+        )
     if labels_np.min() < 0 or labels_np.max() >= layout.num_classes:
-        raise DatasetFormatError(folder, f"labels in [{labels_np.min()}, {labels_np.max()}]", f"labels in [0, {layout.num_classes})")
+        raise DatasetFormatError(
+            folder,
+            f"labels in [{labels_np.min()}, {labels_np.max()}]",
+            f"labels in [0, {layout.num_classes})",
+        )
     return images_np, labels_np
 
 
@@ -132,7 +142,9 @@ class CIFARDataModule(InMemoryImageDataModule):
         self.layout = cifar_layout(name)
         self.num_classes = self.layout.num_classes
         self.name, self.data_root = name, data_root
-        self.val_fraction = check_range("data.val_fraction", val_fraction, 0.0, 1.0, high_inclusive=False)
+        self.val_fraction = check_range(
+            "data.val_fraction", val_fraction, 0.0, 1.0, high_inclusive=False
+        )
         self.split_seed = split_seed
 
     def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -145,8 +157,14 @@ class CIFARDataModule(InMemoryImageDataModule):
                 f"{self.name}: val_fraction=0, so validation is the test set (the official "
                 "code's model selection on test). Best-epoch numbers are then optimistic."
             )
-            return {"train": (torch.from_numpy(train_x), torch.from_numpy(train_y)), "val": test, "test": test}
-        train_idx, val_idx = stratified_split(train_y, (1 - self.val_fraction, self.val_fraction), self.split_seed)
+            return {
+                "train": (torch.from_numpy(train_x), torch.from_numpy(train_y)),
+                "val": test,
+                "test": test,
+            }
+        train_idx, val_idx = stratified_split(
+            train_y, (1 - self.val_fraction, self.val_fraction), self.split_seed
+        )
         return {
             "train": (torch.from_numpy(train_x[train_idx]), torch.from_numpy(train_y[train_idx])),
             "val": (torch.from_numpy(train_x[val_idx]), torch.from_numpy(train_y[val_idx])),

@@ -61,4 +61,7 @@ class DigitsDataModule(InMemoryImageDataModule):
             train = train[per_class_subset(labels[train], self.train_per_class, self.split_seed)]
         rgb = torch.from_numpy(images).unsqueeze(1).expand(-1, 3, -1, -1).contiguous()
         targets = torch.from_numpy(labels)
-        return {name: (rgb[idx], targets[idx]) for name, idx in zip(("train", "val", "test"), (train, val, test), strict=True)}
+        return {
+            name: (rgb[idx], targets[idx])
+            for name, idx in zip(("train", "val", "test"), (train, val, test), strict=True)
+        }

@@ -35,7 +35,9 @@ def stratified_split(
     return parts
 
 
-def per_class_subset(labels: Sequence[int] | np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
+def per_class_subset(
+    labels: Sequence[int] | np.ndarray, per_class: int, seed: int = 0
+) -> np.ndarray:
     """Indices of ``per_class`` examples of every class, drawn with a fixed seed."""
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)

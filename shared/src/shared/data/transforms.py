@@ -21,7 +21,9 @@ def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     return F.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
 
 
-def normalize(images: torch.Tensor, mean: float | tuple[float, ...], std: float | tuple[float, ...]):
+def normalize(
+    images: torch.Tensor, mean: float | tuple[float, ...], std: float | tuple[float, ...]
+):
     """Channel-wise ``(x - mean) / std`` on ``[N, C, H, W]``."""
     mean_t = torch.as_tensor(mean, dtype=images.dtype).reshape(1, -1, 1, 1)
     std_t = torch.as_tensor(std, dtype=images.dtype).reshape(1, -1, 1, 1)

@@ -10,7 +10,9 @@ import numpy as np
 from shared.data.cifar import cifar_layout
 
 
-def write_cifar_fixture(root: Path, name: str = "cifar10", per_file: int = 20, seed: int = 0) -> Path:
+def write_cifar_fixture(
+    root: Path, name: str = "cifar10", per_file: int = 20, seed: int = 0
+) -> Path:
     """Write ``per_file`` random images into every batch file of ``name``; return the folder.
 
     Labels cycle through the classes, so every class appears when ``per_file`` allows.
