@@ -1,0 +1,103 @@
+"""Caltech-101 in the layout of the official ``101_ObjectCategories`` archive (torchvision's layout).
+
+``BACKGROUND_Google`` is dropped as torchvision does, leaving 8,677 images in 101 classes
+indexed in case-sensitive sorted folder order. Caltech-101 has no official split, so the images
+are split once, stratified by class and seeded by ``split_seed``: ``test_fraction`` for test,
+``val_fraction`` for validation, the rest for training (defaults 70/10/20, seed 0).
+Grayscale images are converted to RGB.
+"""
+
+from __future__ import annotations
+
+from shared.data.errors import DatasetFormatError
+from shared.data.image_files import (
+    ImageFileDataModule,
+    Sample,
+    image_files,
+    labels_of,
+    require_dir,
+    subfolders,
+)
+from shared.data.splits import stratified_split
+from shared.errors import ConfigError, check_range
+
+CALTECH101_LAYOUT = "caltech101/101_ObjectCategories/<class>/image_*.jpg"
+CALTECH101_SOURCE = (
+    "https://data.caltech.edu/records/mzrjq-6wc02 (caltech-101.zip; extract "
+    "101_ObjectCategories.tar.gz into caltech101/)"
+)
+BACKGROUND_CLASS = "BACKGROUND_Google"
+
+
+class Caltech101DataModule(ImageFileDataModule):
+    """Caltech-101 from ``<data_root>/caltech101``, resized to ``image_size x image_size``."""
+
+    dataset_name = "Caltech-101"
+    num_classes = 101
+
+    def __init__(
+        self,
+        data_root: str | None = None,
+        image_size: int = 224,
+        batch_size: int = 64,
+        num_workers: int = 0,
+        test_fraction: float = 0.2,
+        val_fraction: float = 0.1,
+        split_seed: int = 0,
+        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
+        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
+        sampler_seed: int | None = None,
+    ) -> None:
+        super().__init__(
+            data_root,
+            image_size,
+            batch_size,
+            num_workers,
+            val_fraction,
+            split_seed,
+            mean,
+            std,
+            sampler_seed,
+        )
+        self.test_fraction = check_range(
+            "data.test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False
+        )
+        if test_fraction + val_fraction >= 1:
+            raise ConfigError(
+                "data.test_fraction + data.val_fraction",
+                test_fraction + val_fraction,
+                "less than 1",
+            )
+
+    def list_samples(self) -> dict[str, list[Sample]]:
+        folder = require_dir(
+            self.data_dir / "caltech101" / "101_ObjectCategories",
+            self.dataset_name,
+            CALTECH101_LAYOUT,
+            CALTECH101_SOURCE,
+        )
+        classes = [name for name in subfolders(folder) if name != BACKGROUND_CLASS]
+        if len(classes) > self.num_classes:
+            raise DatasetFormatError(
+                folder, f"{len(classes)} class folders", f"at most {self.num_classes}"
+            )
+        samples = [
+            (path, label)
+            for label, name in enumerate(classes)
+            for path in image_files(folder / name)
+        ]
+        if self.val_fraction == 0:
+            train, test = stratified_split(
+                labels_of(samples), (1 - self.test_fraction, self.test_fraction), self.split_seed
+            )
+            return {"train": [samples[i] for i in train], "test": [samples[i] for i in test]}
+        fractions = (
+            1 - self.test_fraction - self.val_fraction,
+            self.val_fraction,
+            self.test_fraction,
+        )
+        parts = stratified_split(labels_of(samples), fractions, self.split_seed)
+        return {
+            name: [samples[i] for i in part]
+            for name, part in zip(("train", "val", "test"), parts, strict=True)
+        }
