@@ -76,13 +76,18 @@ class ReproCLI(LightningCLI):
         )
         config["callbacks"] = [
             *(config.get("callbacks") or []),
-            ModelCheckpoint(
+            ModelCheckpoint(  # the best epoch on validation (Lightning's `save_last` would only
+                # refresh last.ckpt when a new best is saved, so "last" is its own callback)
                 dirpath=self.run.checkpoints,
                 filename="best-epoch{epoch:03d}",
                 auto_insert_metric_name=False,
                 monitor=getattr(model, "monitor", None),
                 mode=getattr(model, "monitor_mode", "min"),
-                save_last=True,
+            ),
+            ModelCheckpoint(
+                dirpath=self.run.checkpoints,
+                filename="last",
+                enable_version_counter=False,
             ),
             RNGStateCallback(),
         ]
@@ -96,7 +101,7 @@ class ReproCLI(LightningCLI):
         trainer, model, data = self.trainer, self.model, self.datamodule
         trainer.fit(model, datamodule=data, ckpt_path=self.run.resume_from)
         last = trainer.test(model, datamodule=data, verbose=False)[0]
-        checkpoint = trainer.checkpoint_callback
+        checkpoint = trainer.checkpoint_callbacks[0]
         best_path = checkpoint.best_model_path if checkpoint else ""
         best = (
             trainer.test(model, datamodule=data, ckpt_path=best_path, verbose=False)[0]
