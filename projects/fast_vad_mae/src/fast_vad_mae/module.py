@@ -1,0 +1,269 @@
+"""The LightningModule: losses per stage, seeded test-time masking, scoring and VAD metrics."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any, Literal
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+
+from fast_vad_mae.callbacks import Stage
+from fast_vad_mae.losses import SDWeighting, distillation_loss, teacher_loss, token_weights
+from fast_vad_mae.model import MaskedAutoencoderCvT, masked_grid_width, patchify, preset
+from fast_vad_mae.scoring import discrepancy, pixel_map, scorer, teacher_error
+from shared.errors import ConfigError, check_range
+from shared.vad.evaluation import frame_metrics, region_metrics, smooth_maps
+
+COMPONENTS = ("e_l1", "e_l2", "d_l1", "d_l2")
+MAPS = ("map", "map_teacher")
+
+
+class FastVadMAE(pl.LightningModule):
+    """Self-distilled MAE (teacher stage, then student stage via ``TwoStageSchedule``).
+
+    ``frozen_norm_mode="train"`` keeps the official quirk (BatchNorm statistics of frozen blocks
+    still update in stage 2); ``"eval"`` freezes them too. ``select_on_test`` reproduces the
+    official checkpoint choice (best test micro AUC, scored after every epoch); it is off by
+    default and a result selected that way is not a test result.
+    """
+
+    def __init__(
+        self,
+        preset_name: str = "tiny",
+        img_size: tuple[int, int] | None = None,
+        mask_ratio: float = 0.5,
+        lr: float = 1e-4,
+        weight_decay: float = 0.05,
+        betas: tuple[float, float] = (0.9, 0.95),
+        motion_weighted: bool = True,
+        sd_loss_weighting: SDWeighting = "masked_mean",
+        cls_head: bool = False,
+        cls_loss_weight: float = 1.0,
+        scorer_name: str = "demo",
+        extra_scorers: tuple[str, ...] = (),
+        frozen_norm_mode: Literal["train", "eval"] = "train",
+        test_seed: int = 0,
+        test_masks: int = 1,
+        compute_regions: bool = True,
+        select_on_test: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        overrides = {"img_size": tuple(img_size)} if img_size is not None else {}
+        self.model = MaskedAutoencoderCvT(preset(preset_name, **overrides), cls_head=cls_head)
+        masked_grid_width(self.model.grid, mask_ratio)
+        for name in (scorer_name, *extra_scorers):
+            scorer(name)
+        if sd_loss_weighting not in ("masked_mean", "motion"):
+            raise ConfigError(
+                "model.sd_loss_weighting", sd_loss_weighting, "'masked_mean' or 'motion'"
+            )
+        if frozen_norm_mode not in ("train", "eval"):
+            raise ConfigError("model.frozen_norm_mode", frozen_norm_mode, "'train' or 'eval'")
+        check_range("model.test_masks", test_masks, 1)
+        self.stage: Stage = "teacher"
+        self.monitor = "val/micro_auc" if select_on_test else None
+        self.monitor_mode = "max"
+        self.test_results: dict[str, Any] = {}
+
+    # ----------------------------------------------------------------- training
+    def start_student_stage(self) -> None:
+        if self.stage != "student":
+            self.stage = "student"
+            self.model.freeze_backbone()
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["stage"] = self.stage
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if checkpoint.get("stage") == "student":
+            self.start_student_stage()
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        if self.stage == "student" and self.hparams.frozen_norm_mode == "eval":
+            for name, module in self.model.named_children():
+                module.train(name.startswith("decoder_student"))
+
+    def _loss(
+        self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None
+    ) -> dict[str, torch.Tensor]:
+        hp = self.hparams
+        student = self.stage == "student"
+        out = self.model(batch["x"], hp.mask_ratio, with_student=student, generator=generator)
+        p = self.model.patch_size
+        if not student:
+            loss = teacher_loss(
+                out.teacher, batch["y"], out.mask, batch["g"], p, hp.motion_weighted
+            )
+            terms = {"teacher": loss}
+            if out.cls_logit is not None:
+                terms["cls"] = F.binary_cross_entropy_with_logits(out.cls_logit, batch["augmented"])
+                loss = loss + hp.cls_loss_weight * terms["cls"]
+        else:
+            weights = (
+                token_weights(batch["g"], batch["y"], p)
+                if hp.sd_loss_weighting == "motion"
+                else None
+            )
+            loss = distillation_loss(
+                out.student, out.teacher, out.mask, hp.sd_loss_weighting, weights
+            )
+            terms = {"distill": loss}
+        return {"loss": loss, **terms}
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        terms = self._loss(batch)
+        for name, value in terms.items():
+            self.log(f"train/{name}", value, prog_bar=name == "loss", batch_size=len(batch["x"]))
+        return terms["loss"]
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        generator = torch.Generator(batch["x"].device).manual_seed(
+            self.hparams.test_seed + batch_idx
+        )
+        saved = self.stage
+        self.stage = "teacher"  # the held-out reconstruction loss, in both stages
+        terms = self._loss(batch, generator)
+        self.stage = saved
+        self.log("val/loss", terms["teacher"], batch_size=len(batch["x"]))
+        self.log("val/stage", float(saved == "student"), batch_size=len(batch["x"]))
+
+    def on_validation_epoch_end(self) -> None:
+        if self.hparams.select_on_test and not self.trainer.sanity_checking:
+            loader = self.trainer.datamodule.test_dataloader()
+            per_frame = self._score_loader(loader)
+            metrics = self._metrics(per_frame, regions=False)
+            self.log("val/micro_auc", metrics["micro_auc"])
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        decay, no_decay = [], []
+        for name, parameter in self.model.named_parameters():
+            if parameter.requires_grad:
+                (no_decay if parameter.ndim <= 1 or name.endswith(".bias") else decay).append(
+                    parameter
+                )
+        groups = [
+            {"params": decay, "weight_decay": self.hparams.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ]
+        return torch.optim.AdamW(groups, lr=self.hparams.lr, betas=tuple(self.hparams.betas))
+
+    # ------------------------------------------------------------------ scoring
+    @torch.no_grad()
+    def score_batch(
+        self, batch: dict[str, torch.Tensor], batch_idx: int
+    ) -> dict[str, torch.Tensor]:
+        """Per-frame score components and the paper's pixel map, averaged over ``test_masks`` draws."""
+        hp = self.hparams
+        target = batch["y"].clone()
+        target[:, 3] = -1.0  # at test time the map channel is all normal
+        tokens = patchify(target, self.model.patch_size)
+        sums: dict[str, torch.Tensor] = defaultdict(lambda: 0)
+        for draw in range(hp.test_masks):
+            seed = hp.test_seed * 1_000_003 + batch_idx * 101 + draw
+            generator = torch.Generator(target.device).manual_seed(seed)
+            out = self.model(batch["x"], hp.mask_ratio, with_student=True, generator=generator)
+            for error in ("L1", "L2"):
+                key = error.lower()
+                sums[f"e_{key}"] = sums[f"e_{key}"] + teacher_error(out, tokens, error)
+                sums[f"d_{key}"] = sums[f"d_{key}"] + discrepancy(out, error)
+            weights = scorer(hp.scorer_name).weights
+            grid, patch = self.model.grid, self.model.patch_size
+            sums["map"] = sums["map"] + pixel_map(out, target, patch, grid, weights)
+            teacher_only = replace(out, student=None)
+            sums["map_teacher"] = sums["map_teacher"] + pixel_map(
+                teacher_only, target, patch, grid, weights
+            )
+        return {k: v / hp.test_masks for k, v in sums.items()}
+
+    def _score_loader(self, loader: Any) -> dict[str, Any]:
+        was_training = self.training
+        self.eval()
+        outputs = [
+            self._to_host(self.score_batch(self._to_device(b), i), b) for i, b in enumerate(loader)
+        ]
+        self.train(was_training)
+        return self._collect(outputs)
+
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device) for k, v in batch.items()}
+
+    @staticmethod
+    def _to_host(
+        scores: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]
+    ) -> dict[str, np.ndarray]:
+        host = {k: v.float().cpu().numpy() for k, v in scores.items()}
+        host["video"], host["frame"] = batch["video"].cpu().numpy(), batch["frame"].cpu().numpy()
+        return host
+
+    @staticmethod
+    def _collect(outputs: list[dict[str, np.ndarray]]) -> dict[str, Any]:
+        merged = {k: np.concatenate([o[k] for o in outputs]) for k in outputs[0]}
+        per_video: dict[int, dict[str, np.ndarray]] = {}
+        for v in np.unique(merged["video"]):
+            rows = merged["video"] == v
+            order = np.argsort(merged["frame"][rows])
+            per_video[int(v)] = {k: merged[k][rows][order] for k in (*COMPONENTS, *MAPS)}
+        return per_video
+
+    @staticmethod
+    def _map_key(name: str) -> str:
+        """Pixel maps for regions: with the discrepancy term only if the scorer uses the student."""
+        return "map" if scorer(name).use_discrepancy else "map_teacher"
+
+    def frame_scores(
+        self, per_video: dict[int, dict[str, np.ndarray]], name: str
+    ) -> list[np.ndarray]:
+        """Raw per-frame scores of every test video under the scorer preset ``name``."""
+        preset_ = scorer(name)
+        scores = []
+        for v in sorted(per_video):
+            parts = per_video[v]
+            if preset_.kind == "paper":
+                scores.append(
+                    smooth_maps(parts[self._map_key(name)], preset_.spatial_sigma).max(axis=(1, 2))
+                )
+                continue
+            key = preset_.error.lower()
+            score = np.zeros(len(parts[f"e_{key}"]))
+            if preset_.use_teacher_error:
+                score = score + parts[f"e_{key}"]
+            if preset_.use_discrepancy:
+                score = score + parts[f"d_{key}"]
+            scores.append(score)
+        return scores
+
+    def _metrics(
+        self, per_video: dict[int, dict[str, np.ndarray]], regions: bool, name: str | None = None
+    ) -> dict[str, float]:
+        videos = self.trainer.datamodule.test_videos
+        order = sorted(per_video)
+        labels = [videos[v].labels for v in order]
+        name = name or self.hparams.scorer_name
+        metrics = frame_metrics(labels, self.frame_scores(per_video, name), scorer(name).post)
+        tracks = [t for v in order for t in videos[v].tracks]
+        if regions and tracks:
+            key = self._map_key(name)
+            maps = [smooth_maps(per_video[v][key], scorer(name).spatial_sigma) for v in order]
+            metrics.update(region_metrics(maps, tracks, [videos[v].name for v in order]))
+        return metrics
+
+    def on_test_epoch_start(self) -> None:
+        self._test_outputs: list[dict[str, np.ndarray]] = []
+
+    def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        self._test_outputs.append(self._to_host(self.score_batch(batch, batch_idx), batch))
+
+    def on_test_epoch_end(self) -> None:
+        per_video = self._collect(self._test_outputs)
+        self.test_results = {"per_video": per_video, "metrics": {}}
+        for index, name in enumerate((self.hparams.scorer_name, *self.hparams.extra_scorers)):
+            metrics = self._metrics(per_video, self.hparams.compute_regions, name)
+            self.test_results["metrics"][name] = metrics
+            prefix = "test" if index == 0 else f"test/{name}"
+            for key, value in metrics.items():
+                self.log(f"{prefix}/{key}", value)
