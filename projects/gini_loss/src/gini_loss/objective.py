@@ -53,12 +53,18 @@ class DiscErnObjective:
     def feature_terms(
         self, features: torch.Tensor, labels: torch.Tensor, num_classes: int
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unweighted ``(Gini, KL)`` of one tap (KL is 0 when the target is None)."""
-        gini, distribution = gini_impurity_loss(features, labels, num_classes, self.eps)
-        target = resolve_target(self.target, labels, num_classes, distribution)
-        if target is None:
-            return gini, distribution.new_zeros(())
-        return gini, feature_class_kl(distribution, target, self.eps, self.official_eps_order)
+        """Unweighted ``(Gini, KL)`` of one tap (KL is 0 when the target is None).
+
+        Computed in float32 even under bf16 autocast: ``eps = 1e-10`` and the per-class sums
+        would otherwise be rounded away.
+        """
+        with torch.autocast(features.device.type, enabled=False):
+            features = features.float()
+            gini, distribution = gini_impurity_loss(features, labels, num_classes, self.eps)
+            target = resolve_target(self.target, labels, num_classes, distribution)
+            if target is None:
+                return gini, distribution.new_zeros(())
+            return gini, feature_class_kl(distribution, target, self.eps, self.official_eps_order)
 
     def __call__(
         self,
