@@ -11,6 +11,7 @@ import warnings
 
 import pytest
 import torch
+from sklearn.model_selection import train_test_split
 
 from shared.data.caltech101 import Caltech101DataModule
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
@@ -21,6 +22,7 @@ from shared.data.tiny_imagenet import TinyImageNetDataModule
 from shared.testing.image_fixtures import (
     label_level,
     write_caltech101_fixture,
+    write_flat_image_folder_fixture,
     write_food101_fixture,
     write_image_folder_fixture,
     write_imagenet200_fixture,
@@ -234,6 +236,27 @@ def test_image_folder_holds_out_val_or_uses_its_own(tmp_path):
     dm.setup("fit")
     assert {k: len(v) for k, v in dm.datasets.items()} == {"train": 6, "val": 3, "test": 3}
     check_labels_match_pixels(dm, "val")
+
+
+def test_flat_image_folder_reproduces_the_official_sea_animals_split(tmp_path):
+    write_flat_image_folder_fixture(tmp_path / "sea", counts=(10, 7, 13))
+    dm = ImageFolderDataModule(
+        root=str(tmp_path / "sea"), image_size=8, test_fraction=0.1, split_seed=42, val_fraction=0.1
+    )
+    splits = dm.split_samples()
+    # 30 images: ceil(0.1 * 30) = 3 test; 27 left: 24 train + 3 val
+    assert [len(splits[k]) for k in ("train", "val", "test")] == [24, 3, 3]
+    # the CBM code's call, on the same ImageFolder-ordered list (sorted classes, sorted files)
+    ordered = [
+        p
+        for name in ("clams", "crabs", "dolphin")
+        for p in sorted((tmp_path / "sea" / name).iterdir())
+    ]
+    targets = [0] * 10 + [1] * 7 + [2] * 13
+    _, official_test = train_test_split(range(30), stratify=targets, test_size=0.1, random_state=42)
+    assert sorted(p for p, _ in splits["test"]) == sorted(ordered[i] for i in official_test)
+    dm.setup("fit")
+    assert sorted(check_labels_match_pixels(dm, "test").tolist()) == [0, 1, 2]
 
 
 def test_image_folder_errors(tmp_path):

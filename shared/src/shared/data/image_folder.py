@@ -1,4 +1,11 @@
-"""A generic ``{train,test}/<class>/*`` image folder (CBM's transfer sets: Sport Balls, AHE, ...)."""
+"""A generic image folder (CBM's transfer sets: Sport Balls, Sea Animals, AHE, ...).
+
+Two layouts: ``<root>/{train,test}/<class>/*`` (optional ``val/``), or, with ``test_fraction``,
+a flat ``<root>/<class>/*`` split once, stratified and seeded. The CBM code splits Sea Animals
+with ``train_test_split(range(n), targets, stratify=targets, test_size=0.1, random_state=42)``;
+``test_fraction: 0.1, split_seed: 42`` draws the same split (same scikit-learn stratified draw,
+see the tests).
+"""
 
 from __future__ import annotations
 
@@ -9,21 +16,28 @@ from shared.data.image_files import (
     ImageFileDataModule,
     Sample,
     image_files,
+    labels_of,
     require_dir,
     subfolders,
 )
-from shared.errors import ConfigError
+from shared.data.splits import stratified_split
+from shared.errors import ConfigError, check_range
 
-IMAGE_FOLDER_LAYOUT = "<root>/{train,test}/<class>/*.{jpg,jpeg,png} (optional <root>/val/<class>/)"
+IMAGE_FOLDER_LAYOUT = (
+    "<root>/{train,test}/<class>/*.{jpg,jpeg,png} (optional <root>/val/<class>/), "
+    "or <root>/<class>/* with data.test_fraction > 0"
+)
+IMAGE_FOLDER_SOURCE = "your own copy of the dataset"
 
 
 class ImageFolderDataModule(ImageFileDataModule):
-    """Classes are the sorted ``train/`` sub-folders (ImageFolder order); ``test/`` and ``val/``
-    must hold the same class folders. Without ``val/``, ``val_fraction`` of ``train/`` is held out.
+    """Classes are the sorted class sub-folders (ImageFolder order); ``test/`` and ``val/`` must
+    hold the same class folders as ``train/``. Without ``val/``, ``val_fraction`` of the training
+    images is held out.
 
     ``root`` is the dataset folder: absolute, or relative to the data root (``data_root`` /
     ``DATA_ROOT`` / ``<repo>/data``), so configs need no machine-specific paths. ``num_classes``
-    is read from ``train/`` when not given; when given, the folder must agree.
+    is read from the folder when not given; when given, the folder must agree.
     """
 
     def __init__(
@@ -39,6 +53,7 @@ class ImageFolderDataModule(ImageFileDataModule):
         sampler_seed: int | None = None,
         data_root: str | None = None,
         num_classes: int | None = None,
+        test_fraction: float = 0.0,
     ) -> None:
         super().__init__(
             data_root,
@@ -54,6 +69,15 @@ class ImageFolderDataModule(ImageFileDataModule):
         if not root:
             raise ConfigError("data.root", root, "the dataset folder holding train/ and test/")
         self.folder_name, self.dataset_name = root, Path(root).name
+        self.test_fraction = check_range(
+            "data.test_fraction", test_fraction, 0.0, 1.0, high_inclusive=False
+        )
+        if test_fraction + val_fraction >= 1:
+            raise ConfigError(
+                "data.test_fraction + data.val_fraction",
+                test_fraction + val_fraction,
+                "less than 1",
+            )
         self._num_classes = num_classes
 
     @property
@@ -61,14 +85,17 @@ class ImageFolderDataModule(ImageFileDataModule):
         path = Path(self.folder_name).expanduser()
         return path if path.is_absolute() else self.data_dir / path
 
+    @property
+    def class_root(self) -> Path:
+        """Where the class folders are: ``<root>/train``, or ``<root>`` for the flat layout."""
+        return self.folder if self.test_fraction > 0 else self.folder / "train"
+
     def classes(self) -> list[str]:
-        train = require_dir(
-            self.folder / "train",
-            self.dataset_name,
-            IMAGE_FOLDER_LAYOUT,
-            "your own copy of the dataset",
+        return subfolders(
+            require_dir(
+                self.class_root, self.dataset_name, IMAGE_FOLDER_LAYOUT, IMAGE_FOLDER_SOURCE
+            )
         )
-        return subfolders(train)
 
     @property
     def num_classes(self) -> int:
@@ -80,25 +107,37 @@ class ImageFolderDataModule(ImageFileDataModule):
         classes = self.classes()
         if len(classes) != self.num_classes:
             raise DatasetFormatError(
-                self.folder / "train",
+                self.class_root,
                 f"{len(classes)} class folders",
                 f"data.num_classes = {self.num_classes}",
             )
+        if self.test_fraction > 0:
+            if "train" in classes:
+                raise DatasetFormatError(
+                    self.folder, "a train/ folder", "class folders only (data.test_fraction > 0)"
+                )
+            samples = self._samples(self.folder, classes)
+            train, test = stratified_split(
+                labels_of(samples), (1 - self.test_fraction, self.test_fraction), self.split_seed
+            )
+            return {"train": [samples[i] for i in train], "test": [samples[i] for i in test]}
         splits = {}
         for split in ("train", "val", "test"):
             folder = self.folder / split
             if split == "val" and not folder.is_dir():
                 continue
-            require_dir(
-                folder, self.dataset_name, IMAGE_FOLDER_LAYOUT, "your own copy of the dataset"
-            )
+            require_dir(folder, self.dataset_name, IMAGE_FOLDER_LAYOUT, IMAGE_FOLDER_SOURCE)
             if subfolders(folder) != classes:
                 raise DatasetFormatError(
                     folder, f"class folders {subfolders(folder)}", f"those of train/: {classes}"
                 )
-            splits[split] = [
-                (path, label)
-                for label, name in enumerate(classes)
-                for path in image_files(folder / name)
-            ]
+            splits[split] = self._samples(folder, classes)
         return splits
+
+    @staticmethod
+    def _samples(folder: Path, classes: list[str]) -> list[Sample]:
+        return [
+            (path, label)
+            for label, name in enumerate(classes)
+            for path in image_files(folder / name)
+        ]

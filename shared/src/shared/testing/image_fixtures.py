@@ -9,6 +9,7 @@ list orders are chosen so that a loader indexing classes in the wrong order gets
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -185,10 +186,26 @@ def write_image_folder_fixture(
     dataset that ships its own validation folder).
     """
     root = Path(root)
-    counts = per_class or {"train": 4, "test": 2}
-    for split, count in counts.items():
-        for label, name in enumerate(classes):
-            for i in range(count):
-                suffix = ".png" if i % 2 else ".jpg"
-                _write_image(root / split / name / f"{name}_{i}{suffix}", label, size)
+    for split, count in (per_class or {"train": 4, "test": 2}).items():
+        _write_class_folders(root / split, classes, [count] * len(classes), size)
     return root
+
+
+def write_flat_image_folder_fixture(
+    root: Path,
+    classes: tuple[str, ...] = ("clams", "crabs", "dolphin"),
+    counts: tuple[int, ...] = (10, 7, 13),
+    size: tuple[int, int] = (30, 30),
+) -> Path:
+    """``<root>/<class>/`` with ``counts[i]`` images of class ``i`` (Sea Animals' layout)."""
+    _write_class_folders(Path(root), classes, counts, size)
+    return Path(root)
+
+
+def _write_class_folders(
+    folder: Path, classes: tuple[str, ...], counts: Sequence[int], size: tuple[int, int]
+) -> None:
+    for label, (name, count) in enumerate(zip(classes, counts, strict=True)):
+        for i in range(count):
+            suffix = ".png" if i % 2 else ".jpg"
+            _write_image(folder / name / f"{name}_{i:03d}{suffix}", label, size)
