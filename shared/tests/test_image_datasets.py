@@ -284,3 +284,26 @@ def test_shuffling_follows_the_sampler_seed(tmp_path):
 
     assert first_labels(3) == first_labels(3)
     assert sorted(first_labels(3)) == sorted(first_labels(4)) == [0] * 4 + [1] * 4 + [2] * 4
+
+
+@pytest.mark.slow
+def test_a_file_datamodule_trains_a_registered_backbone(tmp_path):
+    from pytorch_lightning import Trainer
+
+    from shared.classification import ImageClassifier
+    from shared.models.registry import build_backbone
+
+    write_caltech101_fixture(tmp_path, classes=3, per_class=10)
+    data = Caltech101DataModule(data_root=str(tmp_path), image_size=32, batch_size=8)
+    model = ImageClassifier(build_backbone("wrn", 101, depth=10, widen_factor=1), num_classes=101)
+    trainer = Trainer(
+        max_epochs=1,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+    )
+    trainer.fit(model, datamodule=data)
+    (result,) = trainer.test(model, datamodule=data, verbose=False)
+    assert trainer.global_step == 3  # 21 training images, batch 8
+    assert 0.0 <= result["test/acc"] <= 1.0

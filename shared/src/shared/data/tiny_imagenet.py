@@ -51,6 +51,8 @@ class TinyImageNetDataModule(ImageFileDataModule):
 
     ``preload`` decodes the training images into RAM at set-up, like the official code (about
     1.2 GB for the full set). The official loaders only resize and normalise (no augmentation).
+    One departure: the official training loader drops the last incomplete batch; this one
+    keeps it, like every DataModule here.
     """
 
     dataset_name = "Tiny ImageNet-200"
