@@ -32,8 +32,9 @@ class CBMClassifier(ImageClassifier):
             (wrap the data in :class:`cbm.data.SaliencyDataModule`), as the official code;
             ``sobel_online`` computes them from each (possibly augmented) training batch;
             ``uniform`` masks patches uniformly at random (the saliency ablation).
-        occlusion_patches: patches hidden per test image for ``test/occluded_acc`` (0: off),
-            drawn uniformly with a generator seeded by ``occlusion_seed`` at every test pass.
+        occlusion_patches: patches of an ``occlusion_grid`` × ``occlusion_grid`` grid hidden per
+            test image for ``test/occluded_acc`` (0: off), drawn uniformly with a generator
+            seeded by ``occlusion_seed`` at every test pass, so every model sees the same ones.
         Other arguments: see :class:`shared.classification.ImageClassifier`.
     """
 
@@ -45,6 +46,7 @@ class CBMClassifier(ImageClassifier):
         ratio_floor: float = RATIO_FLOOR,
         probs_source: ProbsSource = "sobel",
         occlusion_patches: int = 4,
+        occlusion_grid: int = 4,
         occlusion_seed: int = 0,
         optimizer: OptimizerName = "sgd",
         lr: float = 0.1,
@@ -61,10 +63,12 @@ class CBMClassifier(ImageClassifier):
         )  # fmt: skip
         if probs_source not in ProbsSource.__args__:
             raise ConfigError("model.probs_source", probs_source, f"one of {ProbsSource.__args__}")
-        check_range("model.occlusion_patches", occlusion_patches, 0, patches * patches)
+        check_range("model.occlusion_grid", occlusion_grid, 1)
+        check_range("model.occlusion_patches", occlusion_patches, 0, occlusion_grid**2)
         self.masking = MaskIn(patches, ratio_floor)
         self.probs_source = probs_source
-        self.occlusion_patches, self.occlusion_seed = occlusion_patches, occlusion_seed
+        self.occlusion_patches, self.occlusion_grid = occlusion_patches, occlusion_grid
+        self.occlusion_seed = occlusion_seed
         self.mask_ratio = 0.0
         self.test_occluded_acc = MulticlassAccuracy(num_classes, average="micro")
         self._occlusion_generator: torch.Generator | None = None
