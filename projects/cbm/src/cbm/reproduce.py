@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> Path:
     for method, ablation in methods.items():
         summaries = [run_method(ablation, seed) for seed in SEEDS]
         rows += rows_for(method, summaries)
-    command = "make reproduce-cbm" + (
-        " (python -m cbm.reproduce --ablations)" if options.ablations else ""
+    command = "cd projects/cbm && python -m cbm.reproduce" + (
+        " --ablations" if options.ablations else ""
     )
     title = (
         "CBM ablations on digits"
