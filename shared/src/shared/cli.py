@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,10 @@ class ReproCLI(LightningCLI):
     def fit_and_test(self) -> dict[str, Any]:
         """Fit (resuming if asked), test last and best, write and return the run's metrics."""
         trainer, model, data = self.trainer, self.model, self.datamodule
-        trainer.fit(model, datamodule=data, ckpt_path=self.run.resume_from)
+        with warnings.catch_warnings():
+            if self.run.resume_from:  # appending to the run's own folder is the point of --resume
+                warnings.filterwarnings("ignore", message=".*exists and is not empty")
+            trainer.fit(model, datamodule=data, ckpt_path=self.run.resume_from)
         last = trainer.test(model, datamodule=data, verbose=False)[0]
         checkpoint = trainer.checkpoint_callbacks[0]
         best_path = checkpoint.best_model_path if checkpoint else ""
@@ -172,7 +176,10 @@ def main(project_dir: str | Path, args: list[str] | None = None) -> dict[str, An
     project_dir = Path(project_dir).resolve()
     argv = _with_default_config(project_dir, list(sys.argv[1:] if args is None else args))
     try:
-        cli = ReproCLI(project_dir.name, _config_name(argv), args=argv)
+        with warnings.catch_warnings():
+            # we pass the command line on as `args` (to add the default config): not a mistake
+            warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+            cli = ReproCLI(project_dir.name, _config_name(argv), args=argv)
         return cli.fit_and_test()
     except ArgumentError as error:
         user_error(
