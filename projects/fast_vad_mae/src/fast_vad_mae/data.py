@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from shared.vad.datasets import read_image
 from shared.vad.rbdc import Track
 
 # (frames at offsets, offsets, rng) -> (edited frames, mask at offset 0)
@@ -24,15 +27,34 @@ Paster = Callable[
 ]
 
 
+class LazyFrames:
+    """Image files read on access and resized to ``size`` = (H, W): an array-like (T, H, W, C)."""
+
+    def __init__(
+        self, paths: tuple[Path, ...], size: tuple[int, int], grayscale: bool = False
+    ) -> None:
+        self.paths, self.size, self.grayscale = paths, tuple(size), grayscale
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> np.ndarray:
+        image = read_image(self.paths[index], grayscale=self.grayscale)
+        return cv2.resize(image, (self.size[1], self.size[0]))
+
+
 @dataclass
 class VideoFrames:
-    """A video at model resolution: uint8 BGR frames (T, H, W, 3) and its test annotations."""
+    """A video at model resolution, BGR uint8 (T, H, W, 3) in memory or lazily read, with its
+    test annotations and, for aed-mae training data, the augmented twin and its masks."""
 
     name: str
-    frames: np.ndarray
+    frames: np.ndarray | LazyFrames
     labels: np.ndarray | None = None
     tracks: list[Track] = field(default_factory=list)
     masks: np.ndarray | None = None  # (T, H, W) pixel ground truth, when known
+    augmented: LazyFrames | None = None  # frames_abnormal
+    augmented_masks: LazyFrames | None = None  # masks_abnormal (0/255, grayscale)
 
 
 def scale(frames: np.ndarray) -> torch.Tensor:
@@ -41,7 +63,7 @@ def scale(frames: np.ndarray) -> torch.Tensor:
     return ((tensor - 127.5) / 127.5).movedim(-1, -3)
 
 
-def motion_gradient(frames: np.ndarray, index: int) -> np.ndarray:
+def motion_gradient(frames: np.ndarray | LazyFrames, index: int) -> np.ndarray:
     """|frame(i-1) - frame(i+1)| per channel, with the video's ends replaced by frame i."""
     last = len(frames) - 1
     before, after = frames[max(index - 1, 0)], frames[min(index + 1, last)]
@@ -58,10 +80,12 @@ class ClipDataset(Dataset):
         paste_probability: float = 0.0,
         paster: Paster | None = None,
     ) -> None:
-        if paste_probability > 0 and paster is None:
-            raise ValueError("paste_probability > 0 needs a paster")
         self.videos, self.stride = videos, stride
         self.paste_probability, self.paster = paste_probability, paster
+        if paste_probability > 0 and paster is None and any(v.augmented is None for v in videos):
+            raise ValueError(
+                "paste_probability > 0 needs a paster or augmented twins for every video"
+            )
         self.index = [(v, t) for v, video in enumerate(videos) for t in range(len(video.frames))]
 
     def __len__(self) -> int:
@@ -69,20 +93,24 @@ class ClipDataset(Dataset):
 
     def __getitem__(self, item: int) -> dict[str, torch.Tensor]:
         v, t = self.index[item]
-        frames = self.videos[v].frames
-        last = len(frames) - 1
+        video = self.videos[v]
+        frames = video.frames
         offsets = [-self.stride, 0, self.stride]
-        chosen = [frames[t + o] if 0 <= t + o <= last else frames[t] for o in offsets]
-        mask = np.zeros(frames.shape[1:3], bool)
+        centre = frames[t]
+        mask = np.zeros(centre.shape[:2], np.float32)
         augmented = False
         if self.paste_probability > 0:
             rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, ())))
-            if rng.random() < self.paste_probability:
-                chosen, mask = self.paster(chosen, offsets, rng)
-                augmented = True
+            augmented = bool(rng.random() < self.paste_probability)
+        source = video.augmented if augmented and video.augmented is not None else frames
+        chosen = [source[t + o] if 0 <= t + o < len(frames) else source[t] for o in offsets]
+        if augmented and video.augmented is not None:
+            mask = video.augmented_masks[t].astype(np.float32) / 255.0  # bilinear-resized 0/255
+        elif augmented:
+            chosen, mask = self.paster(chosen, offsets, rng)
         x = scale(np.concatenate(chosen, axis=-1))
-        target_map = torch.from_numpy(mask).float()[None] * 2 - 1
-        y = torch.cat((scale(frames[t]), target_map))
+        target_map = torch.from_numpy(np.asarray(mask, np.float32))[None] * 2 - 1
+        y = torch.cat((scale(centre), target_map))
         g = torch.from_numpy(motion_gradient(frames, t)).movedim(-1, 0)
         return {
             "x": x,

@@ -171,14 +171,21 @@ class FastVadMAE(pl.LightningModule):
                 key = error.lower()
                 sums[f"e_{key}"] = sums[f"e_{key}"] + teacher_error(out, tokens, error)
                 sums[f"d_{key}"] = sums[f"d_{key}"] + discrepancy(out, error)
-            weights = scorer(hp.scorer_name).weights
-            grid, patch = self.model.grid, self.model.patch_size
-            sums["map"] = sums["map"] + pixel_map(out, target, patch, grid, weights)
-            teacher_only = replace(out, student=None)
-            sums["map_teacher"] = sums["map_teacher"] + pixel_map(
-                teacher_only, target, patch, grid, weights
-            )
+            if self.needs_maps:
+                weights = scorer(hp.scorer_name).weights
+                grid, patch = self.model.grid, self.model.patch_size
+                sums["map"] = sums["map"] + pixel_map(out, target, patch, grid, weights)
+                teacher_only = replace(out, student=None)
+                sums["map_teacher"] = sums["map_teacher"] + pixel_map(
+                    teacher_only, target, patch, grid, weights
+                )
         return {k: v / hp.test_masks for k, v in sums.items()}
+
+    @property
+    def needs_maps(self) -> bool:
+        """Pixel maps are kept (memory: T x H x W per video) only for region metrics or paper scorers."""
+        names = (self.hparams.scorer_name, *self.hparams.extra_scorers)
+        return self.hparams.compute_regions or any(scorer(n).kind == "paper" for n in names)
 
     def _score_loader(self, loader: Any) -> dict[str, Any]:
         was_training = self.training
@@ -207,7 +214,9 @@ class FastVadMAE(pl.LightningModule):
         for v in np.unique(merged["video"]):
             rows = merged["video"] == v
             order = np.argsort(merged["frame"][rows])
-            per_video[int(v)] = {k: merged[k][rows][order] for k in (*COMPONENTS, *MAPS)}
+            per_video[int(v)] = {
+                k: merged[k][rows][order] for k in (*COMPONENTS, *MAPS) if k in merged
+            }
         return per_video
 
     @staticmethod

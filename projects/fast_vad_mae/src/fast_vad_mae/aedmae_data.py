@@ -1,0 +1,103 @@
+"""Real benchmarks (Avenue, ShanghaiTech, Ped2, UBnormal) in the official aed-mae layout.
+
+Prepare a dataset with ``python -m shared.vad.convert extract-frames`` and ``convert-labels``
+(and the augmented twins ``frames_abnormal`` / ``masks_abnormal`` for the synthetic anomalies);
+frames are read lazily and resized to the model input with bilinear ``cv2.resize``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytorch_lightning as pl
+from torch.utils.data import DataLoader
+
+from fast_vad_mae.data import ClipDataset, LazyFrames, VideoFrames
+from shared.data.errors import DatasetFormatError
+from shared.errors import ConfigError, check_range
+from shared.paths import data_root as default_data_root
+from shared.vad.datasets import VideoRecord, load_aedmae
+
+DATASETS = ("avenue", "shanghaitech", "ped2", "ubnormal")
+
+
+def _video(record: VideoRecord, size: tuple[int, int], twins: bool) -> VideoFrames:
+    video = VideoFrames(record.name, LazyFrames(record.frame_paths, size), record.labels)
+    if twins:
+        missing = [k for k in ("frames_abnormal", "masks_abnormal") if k not in record.extras]
+        if missing:
+            folder = record.frame_paths[0].parent.parent.parent
+            raise DatasetFormatError(
+                folder / missing[0] / record.name,
+                "no such folder",
+                "the augmented twin of every training video (or paste_probability: 0)",
+            )
+        video.augmented = LazyFrames(record.extras["frames_abnormal"], size)
+        video.augmented_masks = LazyFrames(record.extras["masks_abnormal"], size, grayscale=True)
+    return video
+
+
+class AedMaeDataModule(pl.LightningDataModule):
+    """``<data_root>/{train,test}/frames/<video>/<k>.<ext>`` plus ``<gt_root>/<video>.txt`` labels.
+
+    ``data_root`` defaults to ``$DATA_ROOT/<dataset>`` and ``gt_root`` to ``<data_root>/gt``.
+    ``max_videos``/``max_frames`` shrink the data for tests. There is no validation split in the
+    official protocol: validation runs on the first training video (reconstruction loss only).
+    """
+
+    def __init__(
+        self,
+        dataset: str = "avenue",
+        data_root: str | None = None,
+        gt_root: str | None = None,
+        img_size: tuple[int, int] = (320, 640),
+        batch_size: int = 100,
+        paste_probability: float = 0.25,
+        frame_stride: int = 3,
+        num_workers: int = 4,
+        max_videos: int | None = None,
+    ) -> None:
+        super().__init__()
+        if dataset not in DATASETS:
+            raise ConfigError("data.dataset", dataset, f"one of {DATASETS}")
+        check_range("data.paste_probability", paste_probability, 0.0, 1.0)
+        self.root = Path(data_root) if data_root else default_data_root() / dataset
+        self.gt_root = Path(gt_root) if gt_root else self.root / "gt"
+        self.size, self.batch_size, self.num_workers = tuple(img_size), batch_size, num_workers
+        self.paste_probability, self.frame_stride, self.max_videos = (
+            paste_probability,
+            frame_stride,
+            max_videos,
+        )
+        self.splits: dict[str, list[VideoFrames]] = {}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        twins = self.paste_probability > 0
+        train = load_aedmae(self.root, "train")[: self.max_videos]
+        test = load_aedmae(self.root, "test", self.gt_root)[: self.max_videos]
+        self.splits = {
+            "train": [_video(r, self.size, twins) for r in train],
+            "test": [_video(r, self.size, False) for r in test],
+        }
+
+    @property
+    def test_videos(self) -> list[VideoFrames]:
+        self.setup()
+        return self.splits["test"]
+
+    def _loader(self, videos: list[VideoFrames], shuffle: bool, paste: float = 0.0) -> DataLoader:
+        dataset = ClipDataset(videos, self.frame_stride, paste)
+        return DataLoader(
+            dataset, batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.splits["train"], True, self.paste_probability)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.splits["train"][:1], False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.splits["test"], False)
