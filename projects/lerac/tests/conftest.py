@@ -1,0 +1,66 @@
+"""Drive LeRaC's callbacks through Lightning's hook order without training anything.
+
+Per epoch Lightning calls, for each batch, ``on_train_batch_start``, the optimizer step and
+``on_train_batch_end``; after the last batch it steps the module's epoch-interval scheduler,
+then calls ``on_train_epoch_end``. The smoke test checks a real run against this order.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+
+class FakeModule(SimpleNamespace):
+    """What the callbacks read from a LightningModule: hparams, milestones, num_classes."""
+
+
+def make_module(lr: float, lr_schedule: str = "multistep", milestones=(8, 12)) -> FakeModule:
+    hparams = SimpleNamespace(lr=lr, lr_schedule=lr_schedule)
+    return FakeModule(hparams=hparams, milestones=list(milestones), num_classes=10)
+
+
+def simulate(callbacks, optimizer, module, epochs: int, batches: int, scheduler=None):
+    """Run the hooks; returns ``{(epoch, step): [lr per group]}`` as seen *by* each step."""
+    trainer = SimpleNamespace(
+        optimizers=[optimizer],
+        num_training_batches=batches,
+        global_step=0,
+        current_epoch=0,
+        callbacks=list(callbacks),
+        max_epochs=epochs,
+        callback_metrics={},
+    )
+    for callback in callbacks:
+        if hasattr(callback, "on_train_start"):
+            callback.on_train_start(trainer, module)
+    seen = {}
+    for epoch in range(epochs):
+        trainer.current_epoch = epoch
+        for batch_idx in range(batches):
+            for callback in callbacks:
+                callback.on_train_batch_start(trainer, module, None, batch_idx)
+            seen[(epoch + 1, batch_idx + 1)] = [g["lr"] for g in optimizer.param_groups]
+            optimizer.step()  # no gradients: a no-op that keeps the scheduler's order check quiet
+            trainer.global_step += 1
+            for callback in callbacks:
+                callback.on_train_batch_end(
+                    trainer, module, {"loss": torch.tensor(0.0)}, None, batch_idx
+                )
+        if scheduler is not None:
+            scheduler.step()
+        for callback in callbacks:
+            callback.on_train_epoch_end(trainer, module)
+    return seen
+
+
+def optimizer_for(groups) -> torch.optim.Optimizer:
+    """SGD over the groups (never stepped: only the rates matter here)."""
+    return torch.optim.SGD(groups, lr=groups[0]["lr"], momentum=0.9)
+
+
+@pytest.fixture
+def sim():
+    return SimpleNamespace(simulate=simulate, module=make_module, optimizer=optimizer_for)
