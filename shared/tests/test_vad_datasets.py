@@ -1,0 +1,160 @@
+"""Loaders and conversion commands on fixtures written in each dataset's official format."""
+
+import cv2
+import numpy as np
+import pytest
+
+from shared.data.errors import DatasetFormatError, DatasetNotFoundError
+from shared.testing import vad_fixtures as fx
+from shared.vad import convert
+from shared.vad.datasets import (
+    load_aedmae,
+    load_avenue,
+    load_ped2,
+    load_shanghaitech,
+    load_ubnormal,
+    parse_ucsd_gt,
+    read_frames,
+    read_pixel_masks,
+)
+
+
+def test_avenue(tmp_path):
+    labels = fx.write_avenue_fixture(tmp_path)
+    train, test = load_avenue(tmp_path, "train"), load_avenue(tmp_path, "test")
+    assert [r.name for r in train] == ["01"] and len(train[0]) == 10
+    assert [r.name for r in test] == ["01", "02"]
+    for record in test:
+        assert record.labels.tolist() == labels[record.name].tolist()
+    assert read_frames(test[0]).shape == (10, 36, 64, 3)
+    assert read_frames(test[0], (32, 64)).shape == (10, 32, 64, 3)
+    assert read_pixel_masks(test[0]).any(axis=(1, 2)).tolist() == labels["01"].astype(bool).tolist()
+
+
+def test_avenue_label_count_mismatch(tmp_path):
+    fx.write_avenue_fixture(tmp_path)
+    fx.write_avi(tmp_path / "testing_videos" / "02.avi", np.zeros((7, 36, 64, 3), np.uint8))
+    with pytest.raises(
+        DatasetFormatError,
+        match=r"2_label\.mat: found 10 volLabel masks, expected one per frame \(7 frames\)",
+    ):
+        load_avenue(tmp_path, "test")
+
+
+def test_missing_dataset_names_the_layout(tmp_path):
+    with pytest.raises(DatasetNotFoundError, match=r"training_videos/01\.avi"):
+        load_avenue(tmp_path, "train")
+
+
+def test_shanghaitech(tmp_path):
+    labels = fx.write_shanghaitech_fixture(tmp_path)
+    train, test = load_shanghaitech(tmp_path, "train"), load_shanghaitech(tmp_path, "test")
+    assert [r.name for r in train] == ["01_001"] and len(train[0]) == 8
+    assert test[0].name == "01_0014" and test[0].frame_paths[0].name == "000.jpg"
+    assert test[0].labels.tolist() == labels["01_0014"].tolist()
+    assert read_frames(test[0], (160, 320)).shape == (8, 160, 320, 3)
+    assert read_pixel_masks(test[0]).shape == (8, 48, 86)
+
+
+def test_missing_frame_is_an_error(tmp_path):
+    fx.write_shanghaitech_fixture(tmp_path)
+    (tmp_path / "testing" / "frames" / "01_0014" / "003.jpg").unlink()
+    with pytest.raises(DatasetFormatError, match=r"missing frames \[3\]"):
+        load_shanghaitech(tmp_path, "test")
+
+
+def test_mixed_frame_sizes_are_an_error(tmp_path):
+    fx.write_shanghaitech_fixture(tmp_path)
+    cv2.imwrite(
+        str(tmp_path / "testing" / "frames" / "01_0014" / "002.jpg"),
+        np.zeros((10, 10, 3), np.uint8),
+    )
+    record = load_shanghaitech(tmp_path, "test")[0]
+    with pytest.raises(DatasetFormatError, match="mixed sizes"):
+        read_frames(record)
+
+
+def test_ped2(tmp_path):
+    labels = fx.write_ped2_fixture(tmp_path)
+    test = load_ped2(tmp_path, "test")
+    assert [r.name for r in test] == ["Test001", "Test002"]
+    assert (
+        test[0].labels.tolist() == [0, 0, 1, 1, 1, 0] == labels["Test001"].tolist()
+    )  # [3:5] 1-based
+    assert test[1].labels.sum() == 0
+    assert read_pixel_masks(test[0]).any(axis=(1, 2)).tolist() == [
+        False,
+        False,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert len(load_ped2(tmp_path, "train")[0]) == 6
+
+
+def test_ucsd_ground_truth_ranges(tmp_path):
+    script = tmp_path / "UCSDped2.m"
+    script.write_text(
+        "TestVideoFile{4}.gt_frame = [1:2, 5:6];\nTestVideoFile{7}.gt_frame = [61:62];\n"
+    )
+    assert parse_ucsd_gt(script) == {4: [0, 1, 4, 5], 7: [60, 61]}
+    script.write_text("nothing here\n")
+    with pytest.raises(DatasetFormatError, match="gt_frame"):
+        parse_ucsd_gt(script)
+
+
+def test_ubnormal_and_sequence_cutting(tmp_path):
+    labels = fx.write_ubnormal_fixture(tmp_path)
+    record = load_ubnormal(tmp_path, "train")[0]
+    assert record.labels.tolist() == labels[record.name].tolist()
+    written = convert.cut_ubnormal(tmp_path, tmp_path / "sequences", (64, 32))
+    sequence = tmp_path / "sequences" / record.name
+    # object 1 (900 px) keeps its three frames; object 2 (100 px) is under the size floor
+    assert sorted(p.name for p in (sequence / "sequence_0001" / "masks").iterdir()) == [
+        "0.png",
+        "1.png",
+        "2.png",
+    ]
+    assert not (sequence / "sequence_0002").exists() and len(written) == 3
+    mask = cv2.imread(str(sequence / "sequence_0001" / "masks" / "0.png"), cv2.IMREAD_GRAYSCALE)
+    assert mask.shape == (32, 64) and mask.max() == 255
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_aedmae_layout(tmp_path, padded):
+    labels = fx.write_aedmae_fixture(tmp_path / "root", tmp_path / "gt", padded=padded)
+    train = load_aedmae(tmp_path / "root", "train")[0]
+    assert set(train.extras) == {"gradients2", "frames_abnormal", "masks_abnormal"}
+    assert [int(p.stem) for p in train.frame_paths] == list(range(7))
+    test = load_aedmae(tmp_path / "root", "test", tmp_path / "gt")[0]
+    assert test.labels.tolist() == labels["01"].tolist()
+
+
+def test_aedmae_label_count_mismatch(tmp_path):
+    fx.write_aedmae_fixture(tmp_path / "root", tmp_path / "gt")
+    np.savetxt(tmp_path / "gt" / "01.txt", [0, 1], fmt="%d")
+    with pytest.raises(
+        DatasetFormatError, match=r"01\.txt: found 2 labels, expected one per frame \(7 frames\)"
+    ):
+        load_aedmae(tmp_path / "root", "test", tmp_path / "gt")
+
+
+def test_conversion_to_aedmae_layout(tmp_path):
+    labels = fx.write_ped2_fixture(tmp_path / "ped2")
+    assert convert.extract_frames("ped2", tmp_path / "ped2", tmp_path / "out") == 18
+    assert sorted(p.name for p in (tmp_path / "out" / "test" / "frames" / "Test001").iterdir())[
+        :2
+    ] == ["0.png", "1.png"]
+    convert.convert_labels("ped2", tmp_path / "ped2", tmp_path / "gt")
+    loaded = load_aedmae(tmp_path / "out", "test", tmp_path / "gt")
+    assert [r.labels.tolist() for r in loaded] == [
+        labels["Test001"].tolist(),
+        labels["Test002"].tolist(),
+    ]
+    assert convert.compute_gradients(tmp_path / "out" / "test" / "frames", tmp_path / "grad") == 12
+
+
+def test_gradient_images_use_neighbours_and_repeat_ends():
+    frames = np.array([10, 50, 20, 80], np.uint8).reshape(4, 1, 1, 1)
+    assert convert.gradient_images(frames).ravel().tolist() == [40, 10, 30, 60]
