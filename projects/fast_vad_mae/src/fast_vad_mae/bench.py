@@ -1,0 +1,120 @@
+"""`make bench`: SD-MAE speed at paper resolution (Avenue preset, 320x640) on this machine.
+
+Frames/s of the teacher-only call (the official benchmark's) and of teacher + student
+(inference), batch 1 and 32, in inference mode after warm-up (``shared.vad.fps``). With
+``OFFICIAL_REPO=/path/to/aed-mae`` (a checkout of ristea/aed-mae, never vendored here) it also
+times the official model on the same tensors, interleaved in one process, after checking that
+both give equal outputs with shared weights (target: ours at least as fast, time ratio <= 1).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from fast_vad_mae.model import MaskedAutoencoderCvT, preset
+from fast_vad_mae.timed_calls import inputs, teacher_call, teacher_student_call
+from shared.bench import BenchRecord, compare
+from shared.vad.fps import measure_fps
+
+PROJECT = "fast_vad_mae"
+REPEATS = {1: 10, 32: 5}  # batch 32 is ~30 s per call set on a 2-core CPU
+
+
+@contextmanager
+def _official_checkout(path: Path):
+    """Import the official package (top-level ``model``/``util``) from a checkout, then forget it."""
+    if not (path / "model" / "mae_cvt.py").is_file():
+        raise FileNotFoundError(
+            f"OFFICIAL_REPO={path} holds no model/mae_cvt.py (a ristea/aed-mae checkout)"
+        )
+    sys.path.insert(0, str(path))
+    try:
+        yield importlib.import_module("model.model_factory")
+    finally:
+        sys.path.remove(str(path))
+        for name in [m for m in sys.modules if m.split(".")[0] in ("model", "util")]:
+            del sys.modules[name]
+
+
+def official_model(path: Path) -> torch.nn.Module:
+    """The released ``mae_cvt_patch16`` with the Avenue settings (L2 scores, motion-weighted loss)."""
+    with _official_checkout(path) as factory:
+        return factory.mae_cvt_patch16(
+            img_size=(320, 640), abnormal_score_func=["L2", "L2"], grad_weighted_loss=True
+        )
+
+
+def _official_call(model: torch.nn.Module, data: dict[str, torch.Tensor], student: bool):
+    def call():
+        model.train_TS = student
+        return model(data["x"], targets=data["y"], grad_mask=data["g"].clone(), mask_ratio=0.5)[-1]
+
+    return call
+
+
+def check_equal_outputs(
+    ours: MaskedAutoencoderCvT, official: torch.nn.Module, data: dict[str, torch.Tensor]
+) -> float:
+    """Largest absolute difference of the frame scores with shared weights and the same mask draw."""
+    ours.load_state_dict(official.state_dict(), strict=True)
+    worst = 0.0
+    with torch.inference_mode():
+        for student in (False, True):
+            torch.manual_seed(0)
+            theirs = _official_call(official, data, student)()
+            torch.manual_seed(0)
+            mine = (teacher_student_call if student else teacher_call)(ours, data)()
+            reference = theirs[0] + theirs[1] if student else theirs
+            worst = max(worst, float((mine - reference).abs().max()))
+    return worst
+
+
+def run() -> list[BenchRecord]:
+    torch.manual_seed(0)
+    model = MaskedAutoencoderCvT(preset("avenue_p16")).eval()
+    records = []
+    for batch, repeats in REPEATS.items():
+        data = inputs(model, batch)
+        for name, make in (("teacher", teacher_call), ("teacher+student", teacher_student_call)):
+            result = measure_fps(
+                f"avenue 320x640 {name} b{batch}",
+                lambda _x, c=make(model, data): c(),
+                data["x"],
+                repeats=repeats,
+            )
+            records.append(
+                result.record(PROJECT, "fp32 CPU; paper: 1655 FPS on an RTX 3090 (not comparable)")
+            )
+    if official_path := os.environ.get("OFFICIAL_REPO"):
+        official = official_model(Path(official_path)).eval()
+        data = inputs(model, 1)
+        difference = check_equal_outputs(model, official, data)
+        for name, student, make in (
+            ("teacher", False, teacher_call),
+            ("teacher+student", True, teacher_student_call),
+        ):
+            with torch.inference_mode():
+                ab = compare(
+                    _official_call(official, data, student), make(model, data), 1, repeats=15
+                )
+            records.append(
+                ab.record(
+                    PROJECT,
+                    f"ours/official time, {name} b1",
+                    target=1.0,
+                    detail=f"max |score diff| {difference:.2e}",
+                )
+            )
+    return records
+
+
+if __name__ == "__main__":
+    from shared.bench import format_table
+
+    print(format_table(run()))
