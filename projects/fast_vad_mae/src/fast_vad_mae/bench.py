@@ -82,9 +82,10 @@ def run() -> list[BenchRecord]:
     for batch, repeats in REPEATS.items():
         data = inputs(model, batch)
         for name, make in (("teacher", teacher_call), ("teacher+student", teacher_student_call)):
+            call = make(model, data)
             result = measure_fps(
                 f"avenue 320x640 {name} b{batch}",
-                lambda _x, c=make(model, data): c(),
+                lambda _x, call=call: call(),
                 data["x"],
                 repeats=repeats,
             )
