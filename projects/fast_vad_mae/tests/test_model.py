@@ -91,11 +91,19 @@ def test_avenue_parameter_counts(avenue):
     assert _count(avenue, ("decoder_blocks.0.",)) == 136_704
 
 
-def test_shanghai_parameter_count():
-    assert (
-        sum(p.numel() for p in MaskedAutoencoderCvT(preset("shanghai_p8")).parameters())
-        == 2_402_178
-    )
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [
+        ("shanghai_p8", 2_402_178),
+        ("ubnormal_p8", 2_402_178),
+        ("ped2_p4", 2_242_050),
+        ("tiny", 156_482),
+    ],
+)
+def test_other_preset_parameter_counts(name, count):
+    # A patch p differs from Avenue only in the patch embedding and the two prediction heads:
+    # 3 042 690 - 9*256*(16^2 - p^2) - 2*129*4*(16^2 - p^2): 2 402 178 (p = 8), 2 242 050 (p = 4)
+    assert sum(p.numel() for p in MaskedAutoencoderCvT(preset(name)).parameters()) == count
 
 
 def test_state_dict_follows_official_key_inventory(avenue):
