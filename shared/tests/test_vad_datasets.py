@@ -1,5 +1,6 @@
 """Loaders and conversion commands on fixtures written in each dataset's official format."""
 
+import shutil
 import cv2
 import numpy as np
 import pytest
@@ -158,3 +159,30 @@ def test_conversion_to_aedmae_layout(tmp_path):
 def test_gradient_images_use_neighbours_and_repeat_ends():
     frames = np.array([10, 50, 20, 80], np.uint8).reshape(4, 1, 1, 1)
     assert convert.gradient_images(frames).ravel().tolist() == [40, 10, 30, 60]
+
+
+def test_paste_ubnormal_writes_augmented_twins(tmp_path):
+    fx.write_ubnormal_fixture(tmp_path / "ub")
+    convert.cut_ubnormal(tmp_path / "ub", tmp_path / "seq", (64, 36))
+    fx.write_aedmae_fixture(tmp_path / "root", tmp_path / "gt")
+    for kind in ("frames_abnormal", "masks_abnormal"):
+        shutil.rmtree(tmp_path / "root" / "train" / kind)
+    # the 900-px object scaled from 128x72 to 64x36 keeps 225 px: under the 1666-px limit
+    assert convert.paste_ubnormal(tmp_path / "root", tmp_path / "seq") == 7
+    record = load_aedmae(tmp_path / "root", "train")[0]
+    mask = cv2.imread(str(record.extras["masks_abnormal"][0]), cv2.IMREAD_GRAYSCALE)
+    assert mask.shape == (36, 64) and (mask > 127).sum() > 0
+    with pytest.raises(DatasetFormatError, match="no usable sequences"):
+        convert.paste_ubnormal(tmp_path / "root", tmp_path / "seq", max_pixels=10)
+
+
+def test_paste_object_blends_like_the_official_script():
+    frame = np.full((5, 5, 3), 250, np.uint8)
+    obj = np.zeros((5, 5, 3), np.uint8)
+    obj[2, 2] = 160
+    mask = np.zeros((5, 5), np.uint8)
+    mask[2, 2] = 255
+    out = convert.paste_object(frame, obj, mask)
+    blurred = cv2.GaussianBlur(np.full((5, 5, 3), 0, np.uint8) + obj, (3, 3), 0)
+    assert out[2, 2, 0] == blurred[2, 2, 0]  # object pixel: zeroed frame + blurred object
+    assert out[2, 1, 0] == (250 + int(blurred[2, 1, 0])) % 256  # border: uint8 wrap-around

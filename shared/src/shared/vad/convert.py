@@ -9,7 +9,9 @@
 * ``compute-gradients --frames F --out G``: ``|frame(k-1) - frame(k+1)|`` per channel as PNG
   (``gradients2``), ends replaced by frame k;
 * ``cut-ubnormal --root R --out O --width W --height H``: the abnormal object sequences of UBnormal
-  training videos (``O/<video>/sequence_<id>/{anomalies,masks}/<i>.png``), for pasting.
+  training videos (``O/<video>/sequence_<id>/{anomalies,masks}/<i>.png``), for pasting;
+* ``paste-ubnormal --root R --sequences O``: paste them into every training frame of an aed-mae
+  layout, writing ``train/frames_abnormal`` and ``train/masks_abnormal``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from shared.data.errors import DatasetFormatError
 from shared.vad.datasets import (
     LOADERS,
     VideoRecord,
+    frame_index,
     numbered_frames,
     read_frames,
     read_image,
@@ -90,9 +94,7 @@ def compute_gradients(frames_root: Path, out: Path) -> int:
         target = out / folder.name
         target.mkdir(parents=True, exist_ok=True)
         for path, gradient in zip(paths, gradients, strict=True):
-            cv2.imwrite(
-                str(target / f"{int(''.join(c for c in path.stem if c.isdigit()))}.png"), gradient
-            )
+            cv2.imwrite(str(target / f"{frame_index(path)}.png"), gradient)
             count += 1
     return count
 
@@ -128,6 +130,70 @@ def cut_ubnormal(root: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     return written
 
 
+def _sequences(root: Path, max_pixels: int) -> list[tuple[tuple[Path, ...], tuple[Path, ...]]]:
+    """(object frames, masks) of every cut sequence whose object never exceeds ``max_pixels``."""
+    found = []
+    for folder in sorted(root.glob("*/sequence_*")):
+        objects, masks = numbered_frames(folder / "anomalies"), numbered_frames(folder / "masks")
+        if len(objects) != len(masks):
+            raise DatasetFormatError(
+                folder,
+                f"{len(objects)} objects and {len(masks)} masks",
+                "one mask per object frame",
+            )
+        if max((read_image(m, grayscale=True) > 127).sum() for m in masks) <= max_pixels:
+            found.append((objects, masks))
+    if not found:
+        raise DatasetFormatError(
+            root,
+            "no usable sequences",
+            f"<video>/sequence_<id>/{{anomalies,masks}} with objects <= {max_pixels} px",
+        )
+    return found
+
+
+def paste_object(frame: np.ndarray, obj: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The official blend: object in grey on 3 channels, 3x3 Gaussian blur, added with uint8
+    wrap-around onto the frame whose object pixels were zeroed."""
+    grey = cv2.cvtColor(obj, cv2.COLOR_BGR2GRAY)
+    blurred = cv2.GaussianBlur(np.repeat(grey[..., None], 3, axis=-1), (3, 3), 0)
+    out = frame.copy()
+    out[mask > 127] = 0
+    return out + blurred  # uint8 addition wraps, as in the official script
+
+
+def paste_ubnormal(root: Path, sequences: Path, seed: int = 0, max_pixels: int = 1666) -> int:
+    """Write ``frames_abnormal`` and ``masks_abnormal`` beside ``<root>/train/frames``.
+
+    Walks each training video in order, taking the next frame of a randomly chosen sequence for
+    each target frame (a new random one when a sequence ends); objects and masks are resized to
+    the target frame size.
+    """
+    rng = np.random.default_rng(seed)
+    pool = _sequences(sequences, max_pixels)
+    written = 0
+    for record in LOADERS["aed-mae"](root, "train"):
+        objects, masks, position = (), (), 0
+        for path in record.frame_paths:
+            if position >= len(objects):
+                objects, masks = pool[int(rng.integers(len(pool)))]
+                position = 0
+            frame = read_image(path)
+            size = (frame.shape[1], frame.shape[0])
+            obj = cv2.resize(read_image(objects[position]), size)
+            mask = cv2.resize(read_image(masks[position], grayscale=True), size)
+            name = f"{frame_index(path)}.png"
+            for kind, image in (
+                ("frames_abnormal", paste_object(frame, obj, mask)),
+                ("masks_abnormal", mask),
+            ):
+                (root / "train" / kind / record.name).mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(root / "train" / kind / record.name / name), image)
+            position += 1
+            written += 1
+    return written
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m shared.vad.convert", description=__doc__.splitlines()[0]
@@ -151,6 +217,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_argument("--out", type=Path, required=True)
     sub.add_argument("--width", type=int, default=640)
     sub.add_argument("--height", type=int, default=320)
+    sub = commands.add_parser("paste-ubnormal")
+    sub.add_argument("--root", type=Path, required=True, help="aed-mae layout root (train/frames)")
+    sub.add_argument("--sequences", type=Path, required=True, help="output of cut-ubnormal")
+    sub.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.command == "extract-frames":
         print(f"wrote {extract_frames(args.dataset, args.root, args.out)} frames under {args.out}")

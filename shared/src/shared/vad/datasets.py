@@ -52,6 +52,16 @@ def _require_dir(path: Path, dataset: str, layout: str) -> Path:
     return path
 
 
+def frame_index(path: Path) -> int:
+    """The integer a frame file is named by (``0.png``, ``000.jpg``, ``frame_12.png`` -> 12)."""
+    digits = re.search(r"(\d+)$", path.stem)
+    if digits is None:
+        raise DatasetFormatError(
+            path, "a frame name without a number", "names like 0.png or 000.jpg"
+        )
+    return int(digits.group(1))
+
+
 def numbered_frames(folder: Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) -> tuple[Path, ...]:
     """Image files named by an integer (any zero-padding), sorted numerically, with no gaps."""
     files = [
@@ -63,12 +73,7 @@ def numbered_frames(folder: Path, suffixes: tuple[str, ...] = IMAGE_SUFFIXES) ->
         )
     numbered = {}
     for path in files:
-        digits = re.search(r"(\d+)$", path.stem)
-        if digits is None:
-            raise DatasetFormatError(
-                path, "a frame name without a number", "names like 0.png or 000.jpg"
-            )
-        index = int(digits.group(1))
+        index = frame_index(path)
         if index in numbered:
             raise DatasetFormatError(
                 path, f"a second frame with index {index}", "one file per frame index"
