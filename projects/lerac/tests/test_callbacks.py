@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 
 import pytest
@@ -221,3 +222,33 @@ def test_official_mode_needs_room_and_reachable_rates(sim):
     groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.1}]
     with pytest.raises(ConfigError, match=r"LeRaCClassifier"):
         start(sim, [LeRaC()], groups, sim.module(0.1, "multistep", [30]))
+
+
+def test_divergence_monitor_flags_nan_loss_and_chance_accuracy(tmp_path):
+    from types import SimpleNamespace
+
+    from lerac.callbacks import DivergenceMonitor
+
+    module = SimpleNamespace(num_classes=10)
+    trainer = SimpleNamespace(
+        current_epoch=0, should_stop=False, callback_metrics={}, log_dir=str(tmp_path)
+    )
+    monitor = DivergenceMonitor(check_epoch=3, margin=0.05)
+    monitor.on_train_batch_end(trainer, module, {"loss": torch.tensor(2.3)}, None, 0)
+    assert not monitor.report["diverged"] and not trainer.should_stop
+    trainer.current_epoch = 1
+    monitor.on_train_batch_end(trainer, module, {"loss": torch.tensor(float("nan"))}, None, 5)
+    assert monitor.report == {"diverged": True, "reason": "non-finite training loss", "epoch": 2}
+    assert trainer.should_stop
+
+    chance = DivergenceMonitor(check_epoch=3, margin=0.05)
+    for epoch, acc in ((1, 0.10), (2, 0.11), (3, 0.14)):
+        trainer.current_epoch, trainer.callback_metrics = epoch - 1, {"val/acc": torch.tensor(acc)}
+        chance.on_train_epoch_end(trainer, module)
+        assert chance.report["diverged"] == (epoch == 3)
+    healthy = DivergenceMonitor(check_epoch=3, margin=0.05)
+    trainer.current_epoch, trainer.callback_metrics = 2, {"val/acc": torch.tensor(0.16)}
+    healthy.on_train_epoch_end(trainer, module)
+    assert not healthy.report["diverged"]
+    healthy.on_fit_end(trainer, module)
+    assert json.loads((tmp_path / "divergence.json").read_text())["diverged"] is False
