@@ -1,6 +1,7 @@
 """Loaders and conversion commands on fixtures written in each dataset's official format."""
 
 import shutil
+
 import cv2
 import numpy as np
 import pytest
