@@ -1,0 +1,118 @@
+"""`make bench`: the cost of LeRaC per training step.
+
+The same model and batch are trained with one optimizer group (conventional) and with LeRaC's
+per-block groups plus the callbacks' per-step work (official and paper modes, lr recording),
+interleaved in one process; the record is the median B/A step-time ratio with its min-max.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lerac.callbacks import LeRaC, LRTrajectory
+from lerac.groups import lerac_param_groups
+from shared.bench import BenchRecord, compare
+from shared.models import digits_resnet
+
+TARGET = 1.02
+
+
+@dataclass
+class StepView:
+    """What the callbacks read from a Trainer, advanced by hand in the timed loop."""
+
+    optimizers: list[torch.optim.Optimizer]
+    num_training_batches: int
+    callbacks: list[Any] = field(default_factory=list)
+    global_step: int = 0
+    current_epoch: int = 0
+    max_epochs: int = 1
+
+
+@dataclass
+class ModuleView:
+    hparams: Any
+    milestones: list[int]
+
+
+def _step(model: nn.Module, optimizer: torch.optim.Optimizer, images, labels) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    F.cross_entropy(model(images), labels).backward()
+    optimizer.step()
+
+
+def step_pair(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mode: str
+) -> tuple[Any, Any]:
+    """(conventional step, LeRaC step) closures on two identical copies of ``model``."""
+    base = copy.deepcopy(model)
+    plain = torch.optim.SGD(base.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    groups = lerac_param_groups(
+        model, "resnet", eta0=0.1, min_lr=1e-5, clf_lr=1e-3 if mode == "official" else 1e-4
+    )
+    grouped = torch.optim.SGD(groups, lr=0.1, momentum=0.9, weight_decay=5e-4)
+    # "Epochs" of 8 steps with 4 update points each, and a curriculum that never ends inside
+    # the benchmark, so the official update path (and the paper's closed form) is always timed.
+    batches = 8
+    if mode == "official":
+        lerac = LeRaC(mode, update_per_epoch=4, stop_update_epoch=10**9)
+    else:
+        lerac = LeRaC(mode, k=10**9)
+    recorder = LRTrajectory()
+    view = StepView([grouped], batches, [lerac, recorder])
+    module = ModuleView(SimpleNamespace(lr=0.1, lr_schedule="constant"), [])
+    lerac.on_train_start(view, module)
+
+    def conventional() -> None:
+        _step(base, plain, images, labels)
+
+    def with_lerac() -> None:
+        index = view.global_step % batches
+        lerac.on_train_batch_start(view, module, None, index)
+        recorder.on_train_batch_start(view, module, None, index)
+        _step(model, grouped, images, labels)
+        view.global_step += 1
+        lerac.on_train_batch_end(view, module, None, None, index)
+
+    return conventional, with_lerac
+
+
+def measure(
+    model: nn.Module,
+    image_size: int,
+    batch: int,
+    device: torch.device | str = "cpu",
+    repeats: int = 15,
+) -> dict[str, Any]:
+    """``{mode: ABComparison}`` for official and paper mode on one model and batch."""
+    model = model.to(device).train()
+    generator = torch.Generator().manual_seed(0)
+    images = torch.randn(batch, 3, image_size, image_size, generator=generator).to(device)
+    labels = torch.randint(0, model.num_classes, (batch,), generator=generator).to(device)
+    results = {}
+    for mode in ("official", "paper"):
+        conventional, with_lerac = step_pair(copy.deepcopy(model), images, labels, mode)
+        results[mode] = compare(conventional, with_lerac, batch, repeats=repeats, device=device)
+    return results
+
+
+def run() -> list[BenchRecord]:
+    """Digits-protocol model and batch on the CPU (64 images, 16 px)."""
+    records = []
+    for mode, comparison in measure(digits_resnet(10), 16, 64).items():
+        records.append(
+            comparison.record(
+                "lerac",
+                f"train step, LeRaC {mode} / conventional (digits ResNet, batch 64, 16 px)",
+                TARGET,
+                "B = per-block groups + LeRaC callback + lr recording",
+            )
+        )
+    return records
