@@ -73,3 +73,35 @@ def test_regions_from_map():
     assert Detection("v", 3, (3, 2, 5, 3), 0.9) in detections
     assert Detection("v", 3, (10, 7, 10, 7), 0.5) in detections
     assert len(detections) == 2  # the big region found at both levels counts once
+
+
+def test_track_and_detection_text_files(tmp_path):
+    from shared.vad.tracks_io import read_detections_txt, read_tracks_txt
+
+    (tmp_path / "t.txt").write_text("1,10,0,0,9,9\n0,5,1,2,3,4\n1,11,1,1,10,10\n")
+    tracks = read_tracks_txt(tmp_path / "t.txt", "01")
+    assert [t.boxes for t in tracks] == [{5: (1, 2, 3, 4)}, {10: (0, 0, 9, 9), 11: (1, 1, 10, 10)}]
+    (tmp_path / "d.txt").write_text("10,0,0,9,9,0.5\n")
+    assert read_detections_txt(tmp_path / "d.txt", "01") == [Detection("01", 10, (0, 0, 9, 9), 0.5)]
+
+
+def test_pickled_tracks_load_without_running_code(tmp_path, monkeypatch):
+    import pickle
+    import sys
+    import types
+
+    from shared.data.errors import DatasetFormatError
+    from shared.vad.tracks_io import read_tracks_pkl
+
+    module = types.ModuleType("authors_tracking")  # stands in for the authors' code, absent here
+    module.Track = type("Track", (), {"__module__": "authors_tracking"})
+    track = module.Track()
+    track.bboxes = {3: np.array([1, 2, 3, 4])}
+    track.video_name = "01"
+    monkeypatch.setitem(sys.modules, "authors_tracking", module)
+    (tmp_path / "01.pkl").write_bytes(pickle.dumps([track]))
+    monkeypatch.delitem(sys.modules, "authors_tracking")
+    assert read_tracks_pkl(tmp_path / "01.pkl", "01")[0].boxes == {3: (1, 2, 3, 4)}
+    (tmp_path / "bad.pkl").write_bytes(pickle.dumps([print]))
+    with pytest.raises(DatasetFormatError, match="refusing"):
+        read_tracks_pkl(tmp_path / "bad.pkl", "01")
