@@ -1,0 +1,85 @@
+"""``python -m cbm.gpu_check``: CBM's training step at paper resolution on CUDA, in bf16.
+
+ResNet-18 (CIFAR form) on 32 px CIFAR-size batches of 64 with MaskIn at the hardest ratio of the
+"40" cycle and Sobel probabilities computed on the GPU at 64 px, then the MaskIn step-cost ratio
+and the batched saliency throughput on CUDA. One JSON object per line; imports neither
+``shared.cli`` nor jsonargparse.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from cbm.bench import STEP_TARGET
+from cbm.model import MaskIn
+from cbm.saliency import sobel_patch_saliency
+from shared.bench import compare, throughput
+from shared.gpucheck import bf16_train_step, cuda_device, emit
+from shared.models.resnet_cifar import cifar_resnet18
+
+PROJECT = "cbm"
+RATIO = 0.4036067977500615
+
+
+def main() -> None:
+    if not torch.cuda.is_available():
+        emit(PROJECT, "cuda_available", 0.0, "bool", "no CUDA device; nothing checked")
+        return
+    device = cuda_device()
+    torch.manual_seed(0)
+    raw = torch.randint(0, 256, (64, 3, 32, 32), device=device, dtype=torch.uint8)
+    images = (raw.float() / 255 - 0.5) / 0.5
+    labels = torch.arange(64, device=device) % 10
+    probs = sobel_patch_saliency(raw, 4, size=64)
+    masking = MaskIn(4).train()
+
+    def masked_loss(model, x, y):
+        return F.cross_entropy(model(masking(x, RATIO, probs)), y)
+
+    bf16_train_step(
+        PROJECT, "ResNet-18 + MaskIn (CIFAR 32 px)", cifar_resnet18(10), images, labels, masked_loss
+    )
+
+    model = cifar_resnet18(10).to(device).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+
+    def step(inputs):
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            loss = F.cross_entropy(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+
+    record = compare(
+        lambda: step(images),
+        lambda: step(masking(images, RATIO, probs)),
+        items=64,
+        repeats=21,
+        device=device,
+    ).record(
+        PROJECT, "train step with MaskIn / without (ResNet-18, batch 64, bf16)", target=STEP_TARGET
+    )
+    emit(
+        PROJECT,
+        "MaskIn step cost",
+        record.value,
+        "x",
+        f"min-max {record.low:.3f}-{record.high:.3f}; target <= {STEP_TARGET}; {record.detail}",
+    )
+
+    batch = torch.randint(0, 256, (4096, 3, 32, 32), device=device, dtype=torch.uint8)
+    median, low, high = throughput(
+        lambda: sobel_patch_saliency(batch, 4, size=64), 4096, device=device
+    )
+    emit(
+        PROJECT,
+        "Sobel saliency throughput (CIFAR at 64 px)",
+        median,
+        "images/s",
+        f"min-max {low:.0f}-{high:.0f}",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The benchmark compares like with like: its OpenCV baseline computes our probabilities."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from cbm import gpu_check
+from cbm.bench import official_saliency_loop, train_steps
+from cbm.saliency import sobel_patch_saliency
+
+from shared.models.resnet_cifar import digits_resnet
+
+
+def test_official_loop_baseline_gives_the_same_probabilities():
+    pytest.importorskip("cv2")
+    images = np.random.default_rng(1).integers(0, 256, size=(6, 32, 32, 3), dtype=np.uint8)
+    loop = official_saliency_loop(images, 32)  # no resize at the native size
+    ours = sobel_patch_saliency(torch.from_numpy(images).permute(0, 3, 1, 2), 4)
+    np.testing.assert_allclose(ours.numpy(), loop, rtol=1e-6)
+
+
+def test_the_two_timed_steps_differ_only_by_the_masking():
+    torch.manual_seed(0)
+    images, labels = torch.randn(8, 3, 16, 16), torch.arange(8)
+    probs = torch.zeros(8, 16)
+    probs[:, 0] = 1.0
+    seen = []
+    model = digits_resnet(10)
+    model.register_forward_pre_hook(lambda module, args: seen.append(args[0].clone()))
+    plain, masked = train_steps(model, images, labels, probs, ratio=0.01)
+    plain()
+    masked()
+    assert torch.equal(seen[0], images)
+    assert torch.equal(seen[1][:, :, :4, :4], torch.zeros(8, 3, 4, 4))
+    assert torch.equal(seen[1][:, :, 4:], images[:, :, 4:])
+
+
+def test_gpu_check_reports_a_missing_gpu_as_a_json_line(capsys):
+    if torch.cuda.is_available():
+        pytest.skip("has CUDA: the real check runs on the GPU machine")
+    gpu_check.main()
+    line = json.loads(capsys.readouterr().out.strip())
+    assert line == {
+        "project": "cbm",
+        "check": "cuda_available",
+        "value": 0.0,
+        "unit": "bool",
+        "detail": "no CUDA device; nothing checked",
+    }
