@@ -114,3 +114,36 @@ def test_training_lowers_held_out_loss_and_flags_a_pasted_object():
     scores = module.score_batch(next(iter(loader)), 0)["e_l2"].numpy()
     inside, outside = scores[20:40], np.concatenate((scores[:17], scores[43:]))
     assert inside.min() > outside.max()
+
+
+def test_classification_head_and_motion_distillation_terms():
+    torch.manual_seed(0)
+    batch = _batch()
+    batch["augmented"] = torch.tensor([1.0, 0.0, 0.0, 1.0])
+    module = FastVadMAE(cls_head=True, cls_loss_weight=0.5)
+    terms = module._loss(batch)
+    assert terms["loss"].item() == pytest.approx((terms["teacher"] + 0.5 * terms["cls"]).item())
+    module = FastVadMAE(sd_loss_weighting="motion")
+    module.start_student_stage()
+    terms = module._loss(batch)
+    assert set(terms) == {"loss", "distill"} and terms["distill"].item() > 0
+
+
+def test_select_on_test_scores_the_test_set_each_epoch():
+    import pytorch_lightning as pl
+
+    pl.seed_everything(0)
+    data = ShapesVADDataModule(frames=30, train_videos=1, test_videos=1, batch_size=16)
+    module = FastVadMAE(select_on_test=True, compute_regions=False)
+    assert FastVadMAE().monitor is None and module.monitor == "val/micro_auc"
+    trainer = pl.Trainer(
+        max_epochs=1,
+        limit_train_batches=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    trainer.fit(module, datamodule=data)
+    assert 0.0 <= float(trainer.callback_metrics["val/micro_auc"]) <= 1.0
