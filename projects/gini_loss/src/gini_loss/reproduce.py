@@ -123,7 +123,7 @@ def reproduce(seeds: list[int], extra_args: list[str], out_dir: Path) -> Results
     for arm in ARMS:
         for seed in seeds:
             per_run[arm, seed], distribution = run_one(arm, seed, extra_args)
-            if seed == seeds[0] and arm.setting == FULL and arm.lambda_gini in (0.0, 0.5):
+            if seed == seeds[0] and arm.setting == FULL:
                 gini = per_run[arm, seed]["gini_test"] / 100
                 figure_panels.append((f"{arm.method}\ntest feature Gini {gini:.3f}", distribution))
     rows = [
