@@ -33,7 +33,9 @@ def project_names() -> list[str]:
     )
 
 
-def run_project(name: str, timeout_s: int) -> tuple[list[dict], str, float]:
+def run_project(
+    name: str, timeout_s: int, log_dir: Path | None = None
+) -> tuple[list[dict], str, float]:
     env = dict(os.environ)
     paths = [str(ROOT / "shared" / "src"), str(ROOT / "projects" / name / "src")]
     env["PYTHONPATH"] = os.pathsep.join(
@@ -74,6 +76,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", help="project names (default: all with a gpu_check)")
     parser.add_argument("--timeout", type=int, default=150, help="seconds per project")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
+    parser.add_argument("--log-dir", type=Path, help="write each project's full output here")
     args = parser.parse_args()
     try:
         import torch
@@ -93,7 +96,7 @@ def main() -> int:
     names = args.only or project_names()
     all_rows, statuses, start = [], {}, time.perf_counter()
     for name in names:
-        rows, status, seconds = run_project(name, args.timeout)
+        rows, status, seconds = run_project(name, args.timeout, args.log_dir)
         statuses[name] = f"{status} ({seconds:.0f} s)"
         all_rows += rows
         print(f"  {name}: {statuses[name]}", flush=True)
