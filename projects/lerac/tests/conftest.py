@@ -1,8 +1,9 @@
 """Drive LeRaC's callbacks through Lightning's hook order without training anything.
 
-Per epoch Lightning calls, for each batch, ``on_train_batch_start``, the optimizer step and
-``on_train_batch_end``; after the last batch it steps the module's epoch-interval scheduler,
-then calls ``on_train_epoch_end``. The smoke test checks a real run against this order.
+Per epoch Lightning calls ``on_train_epoch_start``, then for each batch ``on_train_batch_start``,
+the optimizer step and ``on_train_batch_end``; after the last batch it steps the module's
+epoch-interval scheduler (then validates and checkpoints), then calls ``on_train_epoch_end``.
+The smoke and resume tests check real runs against this order.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def simulate(callbacks, optimizer, module, epochs: int, batches: int, scheduler=
     seen = {}
     for epoch in range(epochs):
         trainer.current_epoch = epoch
+        for callback in callbacks:
+            callback.on_train_epoch_start(trainer, module)
         for batch_idx in range(batches):
             for callback in callbacks:
                 callback.on_train_batch_start(trainer, module, None, batch_idx)

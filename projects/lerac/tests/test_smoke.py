@@ -47,3 +47,22 @@ def test_smoke_run_logs_the_curriculum(monkeypatch):
     assert len(losses) == 8 and all(math.isfinite(v) for v in losses)
     assert (run / "lr_trajectory.png").stat().st_size > 0
     assert summary["last"]["test/acc"] > 0
+
+
+@pytest.mark.slow
+def test_resumed_run_keeps_the_curriculum(monkeypatch):
+    """Stopping after epoch 2 and resuming gives the same per-block rates as one straight run
+    (the end-of-epoch update must survive the checkpoint taken at the end of epoch 2)."""
+    monkeypatch.setattr(sys, "argv", ["train.py"])
+    config = ["--config", str(PROJECT / "configs" / "smoke.yaml")]
+
+    def trajectory(run_dir: str) -> list[tuple[str, ...]]:
+        with (Path(run_dir) / "lr_trajectory.csv").open() as handle:
+            rows = list(csv.reader(handle))[1:-1]  # drop the closing row (end-of-fit marker)
+        return [tuple(r) for r in rows]
+
+    straight = main(PROJECT, [*config, "--trainer.max_epochs=4"])
+    main(PROJECT, [*config, "--trainer.max_epochs=2"])
+    resumed = main(PROJECT, [*config, "--trainer.max_epochs=4", "--resume"])
+    assert trajectory(resumed["run_dir"]) == trajectory(straight["run_dir"])
+    assert len(trajectory(straight["run_dir"])) == 4  # epoch starts 1-4: the ×10 steps

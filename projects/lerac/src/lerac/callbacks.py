@@ -199,8 +199,12 @@ class LeRaC(pl.Callback):
         ):
             self.update(_optimizer(trainer))
 
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.mode == "official" and trainer.current_epoch + 1 < self.stop_update_epoch:
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # The official end-of-epoch update of epoch e (1-based), done before epoch e + 1's first
+        # batch: after the module's epoch scheduler step, as in the official loop, and after the
+        # epoch's checkpoint, so a resumed run does not miss it.
+        finished = trainer.current_epoch
+        if self.mode == "official" and 1 <= finished < self.stop_update_epoch:
             self.update(_optimizer(trainer))
 
 
@@ -230,16 +234,17 @@ class DelayedCosine(pl.Callback):
                 "Two schedules would both scale the rates.",
             )
 
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        epoch = trainer.current_epoch + 1
-        if epoch < self.start_epoch:
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # The step after epoch e (1-based), applied before epoch e + 1 (after its checkpoint).
+        finished = trainer.current_epoch
+        if finished < self.start_epoch:
             return
         groups = _optimizer(trainer).param_groups
         if self.bases is None:
             self.bases = [float(g["lr"]) for g in groups]
         t_initial = self.t_initial or int(trainer.max_epochs)
         for group, base in zip(groups, self.bases, strict=True):
-            group["lr"] = timm_cosine(base, epoch - self.start_epoch, t_initial, self.lr_min)
+            group["lr"] = timm_cosine(base, finished - self.start_epoch, t_initial, self.lr_min)
 
     def state_dict(self) -> dict[str, Any]:
         return {"bases": self.bases}
