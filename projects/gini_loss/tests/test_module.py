@@ -172,3 +172,20 @@ def test_official_resnet50_has_the_paper_size_and_a_conv5_tap():
     assert logits.shape == (2, 5)
     assert features[0].shape == (2, 4 * 8 * 4, 4, 4)  # width x 8 x expansion 4, 32 / 8 pixels
     assert features[0].min() >= 0  # after the last ReLU, as the official conv5 tap
+
+
+def test_kl_targets_fixed_uniform_and_bad():
+    torch.manual_seed(0)
+    images, labels = torch.rand(6, 3, 8, 8), torch.tensor([0, 1, 2, 0, 1, 1])
+    uniform = DiscErnClassifier(tiny_resnet(), 3, target="uniform", start_epoch=1)
+    fixed = DiscErnClassifier(tiny_resnet(), 3, target=[1 / 3, 1 / 3, 1 / 3], start_epoch=1)
+    fixed.load_state_dict(uniform.state_dict())
+    torch.testing.assert_close(
+        uniform.compute_loss(images, labels)[2]["kl"], fixed.compute_loss(images, labels)[2]["kl"]
+    )
+    off = DiscErnClassifier(tiny_resnet(), 3, target=None, start_epoch=1)
+    assert off.compute_loss(images, labels)[2]["kl"].item() == 0.0
+    with pytest.raises(ConfigError, match=r"model\.target.*3 non-negative class frequencies"):
+        DiscErnClassifier(tiny_resnet(), 3, target=[0.5, 0.5])
+    with pytest.raises(ConfigError, match=r"model\.target"):
+        DiscErnClassifier(tiny_resnet(), 3, target="prior")

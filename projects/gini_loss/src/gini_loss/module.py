@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gini_loss.losses import EPS
+from gini_loss.losses import EPS, resolve_target
 from gini_loss.metric import FeatureGini
 from gini_loss.objective import DiscErnObjective
 from gini_loss.taps import FeatureTaps
@@ -59,6 +59,17 @@ class DiscErnClassifier(ImageClassifier):
             raise ConfigError(
                 "model.target", target, "'batch', 'uniform', a list of class frequencies or null"
             )
+        if isinstance(target, (list, tuple)):
+            try:
+                resolve_target(
+                    list(target), torch.zeros(0, dtype=torch.long), num_classes, torch.zeros(())
+                )
+            except ValueError as error:
+                raise ConfigError(
+                    "model.target",
+                    target,
+                    f"{num_classes} non-negative class frequencies summing to 1",
+                ) from error
         self.taps = FeatureTaps(self.backbone, taps)
         self.objective = DiscErnObjective(
             len(taps),
