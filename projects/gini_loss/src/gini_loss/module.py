@@ -8,10 +8,11 @@ lists at zero this is the cross-entropy baseline, logging the same quantities.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from gini_loss.losses import EPS, resolve_target
@@ -84,13 +85,19 @@ class DiscErnClassifier(ImageClassifier):
         self.val_gini = nn.ModuleList(FeatureGini(num_classes, eps) for _ in taps)
         self.test_gini = nn.ModuleList(FeatureGini(num_classes, eps) for _ in taps)
 
-    def forward_with_taps(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """Logits and the tapped features of one forward pass."""
+    @contextmanager
+    def _tapped(self) -> Iterator[list[torch.Tensor]]:
+        """Capture the taps during the block; afterwards every tap must have produced a tensor."""
         with self.taps.capture() as features:
-            logits = self(images)
+            yield features
         missing = [name for name, tap in zip(self.taps.names, features, strict=True) if tap is None]
         if missing:
             raise ConfigError("model.taps", missing, "modules that run in the backbone's forward")
+
+    def forward_with_taps(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Logits and the tapped features of one forward pass."""
+        with self._tapped() as features:
+            logits = self(images)
         return logits, features
 
     def compute_loss(
@@ -100,14 +107,17 @@ class DiscErnClassifier(ImageClassifier):
         loss, terms = self.objective(logits, labels, features, self.current_epoch)
         return loss, logits, terms
 
-    def _evaluate_with_gini(self, batch, split: str, accuracy, ginis: nn.ModuleList) -> None:
-        images, labels = batch
-        logits, features = self.forward_with_taps(images)
-        self.log(f"{split}/loss", F.cross_entropy(logits, labels), sync_dist=True)
-        accuracy(logits, labels)
-        self.log(f"{split}/acc", accuracy, prog_bar=split == "val")
-        for metric, tap in zip(ginis, features, strict=True):
-            metric.update(tap, labels)
+    def validation_step(self, batch, batch_idx: int) -> None:
+        with self._tapped() as features:
+            super().validation_step(batch, batch_idx)
+        for metric, tap in zip(self.val_gini, features, strict=True):
+            metric.update(tap, batch[1])
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        with self._tapped() as features:
+            super().test_step(batch, batch_idx)
+        for metric, tap in zip(self.test_gini, features, strict=True):
+            metric.update(tap, batch[1])
 
     def _log_gini(self, split: str, ginis: nn.ModuleList) -> None:
         values = torch.stack([metric.compute() for metric in ginis])
@@ -117,14 +127,8 @@ class DiscErnClassifier(ImageClassifier):
         for metric in ginis:
             metric.reset()
 
-    def validation_step(self, batch, batch_idx: int) -> None:
-        self._evaluate_with_gini(batch, "val", self.val_acc, self.val_gini)
-
     def on_validation_epoch_end(self) -> None:
         self._log_gini("val", self.val_gini)
-
-    def test_step(self, batch, batch_idx: int) -> None:
-        self._evaluate_with_gini(batch, "test", self.test_acc, self.test_gini)
 
     def on_test_epoch_end(self) -> None:
         self._log_gini("test", self.test_gini)
