@@ -92,6 +92,9 @@ def test_tuple_and_dict_outputs_contribute_their_first_tensor():
     assert first_tensor((None, t, torch.zeros(1))) is t
     assert first_tensor({"last_hidden_state": t, "other": 1}) is t
     assert first_tensor("text") is None
+    from transformers.modeling_outputs import BaseModelOutputWithNoAttention
+
+    assert first_tensor(BaseModelOutputWithNoAttention(last_hidden_state=t)) is t
     model = Wrapper()
     taps = FeatureTaps(model, ["body"])
     with taps.capture() as features:
