@@ -214,3 +214,26 @@ def test_classification_head_is_optional():
     assert "cls_head.weight" not in MaskedAutoencoderCvT(preset("tiny")).state_dict()
     model = MaskedAutoencoderCvT(preset("tiny"), cls_head=True)
     assert model(torch.randn(3, 9, 64, 64)).cls_logit.shape == (3,)
+
+
+@pytest.mark.parametrize(
+    ("name", "with_student", "ratio", "gmac"),
+    [
+        ("avenue_p16", False, 0.5, 2.29),
+        ("avenue_p16", True, 0.5, 2.67),
+        ("avenue_p16", True, 0.0, 4.06),
+        ("shanghai_p8", False, 0.5, 1.86),
+        ("shanghai_p8", True, 0.5, 2.16),
+        ("shanghai_p8", True, 0.0, 3.55),
+    ],
+)
+def test_multiply_accumulates_match_the_official_model(name, with_student, ratio, gmac):
+    """GMAC per frame as counted on the official code (FlopCounterMode, FLOPs / 2): the token
+    counts of the fake encoder grid and the 801x801 decoder attention must match it."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = MaskedAutoencoderCvT(preset(name)).eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(torch.randn(1, 9, *model.config.img_size), ratio, with_student)
+    assert counter.get_total_flops() / 2e9 == pytest.approx(gmac, abs=0.005)
