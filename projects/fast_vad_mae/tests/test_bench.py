@@ -55,5 +55,5 @@ def test_official_comparison_plumbing(tmp_path):
 
 
 def test_a_folder_that_is_not_a_checkout_is_refused(tmp_path):
-    with pytest.raises(FileNotFoundError, match="model/mae_cvt.py"):
+    with pytest.raises(FileNotFoundError, match=r"model/mae_cvt\.py"):
         bench.official_model(tmp_path)
