@@ -187,3 +187,51 @@ def test_paste_object_blends_like_the_official_script():
     blurred = cv2.GaussianBlur(np.full((5, 5, 3), 0, np.uint8) + obj, (3, 3), 0)
     assert out[2, 2, 0] == blurred[2, 2, 0]  # object pixel: zeroed frame + blurred object
     assert out[2, 1, 0] == (250 + int(blurred[2, 1, 0])) % 256  # border: uint8 wrap-around
+
+
+def test_avenue_to_aedmae_layout_through_the_command_line(tmp_path, capsys):
+    labels = fx.write_avenue_fixture(tmp_path / "avenue")
+    convert.main(
+        [
+            "extract-frames",
+            "--dataset",
+            "avenue",
+            "--root",
+            str(tmp_path / "avenue"),
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert "wrote 30 frames" in capsys.readouterr().out  # 1 training + 2 test videos of 10 frames
+    convert.main(
+        [
+            "convert-labels",
+            "--dataset",
+            "avenue",
+            "--root",
+            str(tmp_path / "avenue"),
+            "--out",
+            str(tmp_path / "gt"),
+        ]
+    )
+    assert np.loadtxt(tmp_path / "gt" / "01.txt").tolist() == labels["01"].tolist()
+    loaded = load_aedmae(tmp_path / "out", "test", tmp_path / "gt")
+    assert [len(r) for r in loaded] == [10, 10] and loaded[1].labels.sum() == 0
+
+
+def test_ubnormal_labels_convert_for_the_benchmark(tmp_path):
+    labels = fx.write_ubnormal_fixture(tmp_path / "ub")
+    shutil.copytree(tmp_path / "ub" / "train", tmp_path / "ub" / "test")
+    convert.main(
+        [
+            "convert-labels",
+            "--dataset",
+            "ubnormal",
+            "--root",
+            str(tmp_path / "ub"),
+            "--out",
+            str(tmp_path / "gt"),
+        ]
+    )
+    video = "abnormal_scene_1_scenario_1"
+    assert np.loadtxt(tmp_path / "gt" / f"{video}.txt").tolist() == labels[video].tolist()

@@ -201,9 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     for name in ("extract-frames", "convert-labels"):
         sub = commands.add_parser(name)
-        sub.add_argument(
-            "--dataset", choices=sorted(set(LOADERS) - {"aed-mae", "ubnormal"}), required=True
-        )
+        sub.add_argument("--dataset", choices=sorted(set(LOADERS) - {"aed-mae"}), required=True)
         sub.add_argument("--root", type=Path, required=True)
         sub.add_argument("--out", type=Path, required=True)
     sub = commands.add_parser("videos-to-frames")
