@@ -69,7 +69,7 @@ class LeRaC(pl.Callback):
         self.k = 0
         self.points: frozenset[int] = frozenset()
 
-    # -- set-up and checks (once the loaders exist) -------------------------------------------------------------------
+    # -- set-up and checks (once the loaders exist) --
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         groups = _optimizer(trainer).param_groups
         if any("lerac_start" not in g for g in groups):
@@ -170,7 +170,7 @@ class LeRaC(pl.Callback):
                     f"an epoch >= {free_from}, after the curriculum's last update",
                 )
 
-    # -- the curriculum --------------------------------------------------------------------
+    # -- the curriculum --
     def update(self, optimizer: torch.optim.Optimizer) -> None:
         """The official ``update_lr``: every group ×scale unless that reaches ``stop_lr``."""
         for group in optimizer.param_groups:

@@ -34,7 +34,13 @@ def main() -> None:
     ]
     for name, model, size, batch, grouping, eta0, min_lr, clf_lr in cases:
         groups = lerac_param_groups(model, grouping, eta0=eta0, min_lr=min_lr, clf_lr=clf_lr)
-        emit(PROJECT, f"{name}: LeRaC groups", float(len(groups)), "groups", f"η⁽⁰⁾ {eta0}")
+        emit(
+            PROJECT,
+            f"{name}: LeRaC groups",
+            float(len(groups)),
+            "groups",
+            f"eta0 {eta0}, min_lr {min_lr}, clf_lr {clf_lr}",
+        )
         images = torch.randn(batch, 3, size, size)
         labels = torch.randint(0, model.num_classes, (batch,))
         bf16_train_step(PROJECT, name, model, images, labels)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from lerac.cbs import GaussianSmoothing, attach_smoothing
@@ -91,6 +90,3 @@ class CBSClassifier(ImageClassifier):
     def on_train_epoch_start(self) -> None:
         self.smooth_for_epoch(self.current_epoch)
         self.log("train/cbs_sigma", float(self.smoothing.sigma), on_step=False, on_epoch=True)
-
-
-__all__: Sequence[str] = ["CBSClassifier", "LeRaCClassifier"]
