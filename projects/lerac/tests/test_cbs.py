@@ -67,3 +67,13 @@ def test_cbs_module_sets_sigma_per_epoch():
         sigmas.append(float(module.smoothing.sigma))
     assert sigmas == pytest.approx([1.0, 1.0, 0.9, 0.81], rel=1e-6)
     assert "smoothing.sigma" in module.state_dict()
+
+
+def test_blur_on_cvt_follows_each_stage_patch_embedding_only():
+    from shared.models.cvt import CvT13
+
+    model = CvT13(10, 32, embed_dim=(8, 16, 24), depth=(1, 2, 3), num_heads=(1, 2, 3))
+    assert smoothed_convs(model) == [
+        f"model.cvt.encoder.stages.{s}.embedding.convolution_embeddings.projection"
+        for s in range(3)
+    ]
