@@ -28,7 +28,8 @@ class FastVadMAE(pl.LightningModule):
     ``frozen_norm_mode="train"`` keeps the official quirk (BatchNorm statistics of frozen blocks
     still update in stage 2); ``"eval"`` freezes them too. ``select_on_test`` reproduces the
     official checkpoint choice (best test micro AUC, scored after every epoch); it is off by
-    default and a result selected that way is not a test result.
+    default and a result selected that way is not a test result. The DataModule provides
+    ``test_videos`` (labels, and tracks when RBDC/TBDC can be computed), in test-loader order.
     """
 
     def __init__(
