@@ -9,7 +9,7 @@ import pytest
 import torch
 from lerac.bench import step_pair
 
-from shared.models import digits_resnet
+from shared.models import cifar_resnet18, digits_resnet
 
 
 @pytest.mark.parametrize("mode", ["official", "paper"])
@@ -39,3 +39,12 @@ def test_gpu_check_runs(capsys):
 
     main()
     assert '"project": "lerac"' in capsys.readouterr().out
+
+
+def test_step_pairs_build_for_the_gpu_check_model():
+    """ResNet-18 reaches the floor deeper than the digits net; paper mode must still order."""
+    images, labels = torch.randn(2, 3, 8, 8), torch.tensor([0, 1])
+    for mode in ("official", "paper"):
+        conventional, with_lerac = step_pair(cifar_resnet18(10), images, labels, mode)
+        conventional()
+        with_lerac()

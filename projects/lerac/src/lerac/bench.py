@@ -55,7 +55,7 @@ def step_pair(
     base = copy.deepcopy(model)
     plain = torch.optim.SGD(base.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     groups = lerac_param_groups(
-        model, "resnet", eta0=0.1, min_lr=1e-5, clf_lr=1e-3 if mode == "official" else 1e-4
+        model, "resnet", eta0=0.1, min_lr=1e-5, clf_lr=1e-3 if mode == "official" else 1e-5
     )
     grouped = torch.optim.SGD(groups, lr=0.1, momentum=0.9, weight_decay=5e-4)
     # "Epochs" of 8 steps with 4 update points each, and a curriculum that never ends inside
