@@ -25,14 +25,14 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
 from cbm.model import check_grid
-from cbm.saliency import patch_probabilities, resize_for_saliency, sobel_magnitude
+from cbm.saliency import sobel_patch_saliency
 from shared.data.errors import DatasetFormatError
 from shared.data.image_files import ImageFileDataset, load_rgb
 from shared.data.in_memory import TensorImageDataset
 from shared.errors import ConfigError, check_range
 from shared.paths import data_root
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the saliency computation changes, so older caches are refused."""
 
 
@@ -64,15 +64,15 @@ class WithProbabilities(Dataset):
 
 
 def raw_image_batches(dataset: Dataset, size: int, chunk: int = 256) -> Iterator[torch.Tensor]:
-    """The un-augmented training images ``[b, 3, size, size]`` (float, any scale), in order.
+    """The un-augmented training images ``[b, 3, h, w]`` at their stored scale, in order.
 
-    In-memory sets are resized with antialiased bilinear interpolation as a batch; image files
-    are decoded and resized one by one with PIL's bilinear filter, like torchvision's ``Resize``.
+    In-memory sets come as stored (the saliency resizes them in batches, 8-bit ones exactly as
+    PIL's bilinear filter would); image files are decoded and resized to ``size`` one by one
+    with PIL, like torchvision's ``Resize`` in the official datasets.
     """
     if isinstance(dataset, TensorImageDataset):
         for start in range(0, len(dataset), chunk):
-            images = dataset.images[start : start + chunk].float() / dataset.max_value
-            yield resize_for_saliency(images, size)
+            yield dataset.images[start : start + chunk]
     elif isinstance(dataset, ImageFileDataset):
         for start in range(0, len(dataset), chunk):
             arrays = []
@@ -82,7 +82,7 @@ def raw_image_batches(dataset: Dataset, size: int, chunk: int = 256) -> Iterator
                 else:
                     image = load_rgb(dataset.samples[index][0])
                 resized = image.resize((size, size), Image.Resampling.BILINEAR)
-                arrays.append(np.asarray(resized, dtype=np.float32))
+                arrays.append(np.asarray(resized))
             yield torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2)
     else:
         raise TypeError(
@@ -114,8 +114,7 @@ def compute_probabilities(dataset: Dataset, patches: int, size: int) -> torch.Te
     """Sobel patch probabilities ``[N, n²]`` float32 of every image of ``dataset``, in order."""
     check_grid(size, size, patches, field="data.patches")
     rows = [
-        patch_probabilities(sobel_magnitude(batch), patches)
-        for batch in raw_image_batches(dataset, size)
+        sobel_patch_saliency(batch, patches, size) for batch in raw_image_batches(dataset, size)
     ]
     return torch.cat(rows)
 

@@ -34,19 +34,19 @@ def check_grid(height: int, width: int, patches: int, field: str = "model.patche
         )
 
 
-def patch_keep_mask(indices: torch.Tensor, patches: int, height: int, width: int) -> torch.Tensor:
-    """``[B, 1, H, W]`` booleans, False inside the patches ``indices`` ``[B, K]`` (row-major ids)."""
-    check_grid(height, width, patches)
-    keep = torch.ones(indices.shape[0], patches * patches, dtype=torch.bool, device=indices.device)
-    keep.scatter_(1, indices, False)
-    grid = keep.view(-1, 1, patches, patches)
-    return grid.repeat_interleave(height // patches, 2).repeat_interleave(width // patches, 3)
-
-
 def mask_patches(images: torch.Tensor, indices: torch.Tensor, patches: int) -> torch.Tensor:
-    """Set every channel of the patches ``indices`` ``[B, K]`` of ``images`` ``[B, C, H, W]`` to 0."""
-    keep = patch_keep_mask(indices, patches, images.shape[-2], images.shape[-1])
-    return torch.where(keep, images, torch.zeros((), dtype=images.dtype, device=images.device))
+    """Set every channel of the patches ``indices`` ``[B, K]`` of ``images`` ``[B, C, H, W]`` to 0.
+
+    The ``[B, n²]`` keep-mask is broadcast over each patch's pixels (a view, no full-size mask).
+    """
+    batch, channels, height, width = images.shape
+    check_grid(height, width, patches)
+    keep = torch.ones(batch, patches * patches, dtype=torch.bool, device=images.device)
+    keep.scatter_(1, indices, False)
+    cells = images.reshape(batch, channels, patches, height // patches, patches, width // patches)
+    zero = torch.zeros((), dtype=images.dtype, device=images.device)
+    kept = torch.where(keep.view(batch, 1, patches, 1, patches, 1), cells, zero)
+    return kept.reshape(batch, channels, height, width)
 
 
 class MaskIn(nn.Module):

@@ -13,26 +13,28 @@ import torch.nn.functional as F
 
 from cbm.model import check_grid
 
-SOBEL_X = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]], dtype=torch.float64)
-"""OpenCV's ``Sobel(dx=1, dy=0, ksize=3)`` as a cross-correlation kernel; ``dy`` is its transpose."""
-
 
 def sobel_magnitude(images: torch.Tensor) -> torch.Tensor:
-    """``[B, C, H, W]`` -> per-channel gradient magnitude ``[B, C, H, W]`` in float64.
+    """``[B, C, H, W]`` -> per-channel gradient magnitude ``[B, C, H, W]`` (float32 for integers).
 
+    OpenCV's ``Sobel(ksize=3)`` is separable: a ``[-1, 0, 1]`` difference along one axis and a
+    ``[1, 2, 1]`` smoothing along the other, done here with shifted slices and in-place sums.
     ``F.pad(mode="reflect")`` mirrors without repeating the edge pixel, i.e. OpenCV's
     ``BORDER_REFLECT_101``; so a linear ramp has zero gradient in its first and last column.
+    On 8-bit input every step before the square root is exact in float32.
     """
-    batch, channels, height, width = images.shape
+    height, width = images.shape[-2:]
     if height < 2 or width < 2:
         raise ValueError(
             f"Sobel saliency needs images of at least 2x2 pixels, got {height}x{width}"
         )
-    planes = images.to(torch.float64).reshape(batch * channels, 1, height, width)
-    padded = F.pad(planes, (1, 1, 1, 1), mode="reflect")
-    kernels = torch.stack([SOBEL_X, SOBEL_X.T]).unsqueeze(1).to(images.device)
-    gradients = F.conv2d(padded, kernels)
-    return gradients.square().sum(1).sqrt().reshape(batch, channels, height, width)
+    values = images if images.is_floating_point() else images.float()
+    padded = F.pad(values, (1, 1, 1, 1), mode="reflect")
+    across = padded[..., :, 2:] - padded[..., :, :-2]
+    gx = (across[..., :-2, :] + across[..., 2:, :]).add_(across[..., 1:-1, :], alpha=2)
+    down = padded[..., 2:, :] - padded[..., :-2, :]
+    gy = (down[..., :, :-2] + down[..., :, 2:]).add_(down[..., :, 1:-1], alpha=2)
+    return gx.mul_(gx).addcmul_(gy, gy).sqrt_()
 
 
 def patch_probabilities(magnitude: torch.Tensor, patches: int) -> torch.Tensor:
@@ -41,12 +43,10 @@ def patch_probabilities(magnitude: torch.Tensor, patches: int) -> torch.Tensor:
     An image without any gradient (constant) gets uniform probabilities; the official code
     divides by zero there and its ``torch.multinomial`` call then fails.
     """
-    batch, channels, height, width = magnitude.shape
+    batch, height, width = magnitude.shape[0], *magnitude.shape[-2:]
     check_grid(height, width, patches, field="patches")
-    cells = magnitude.reshape(
-        batch, channels, patches, height // patches, patches, width // patches
-    )
-    scores = cells.mean(dim=(1, 3, 5)).reshape(batch, patches * patches)
+    cell = (height // patches, width // patches)
+    scores = F.avg_pool2d(magnitude, cell).mean(1).reshape(batch, patches * patches)
     totals = scores.sum(1, keepdim=True)
     uniform = torch.full_like(scores, 1.0 / (patches * patches))
     probs = torch.where(
@@ -56,21 +56,32 @@ def patch_probabilities(magnitude: torch.Tensor, patches: int) -> torch.Tensor:
 
 
 def resize_for_saliency(images: torch.Tensor, size: int | None) -> torch.Tensor:
-    """Bilinear, antialiased resize to ``size × size`` (torchvision ``Resize`` on PIL images);
-    ``None`` keeps the stored resolution."""
+    """Bilinear resize to ``size × size``; ``None`` keeps the stored resolution.
+
+    8-bit images are resized in 8 bits with antialiasing, which reproduces PIL's bilinear
+    filter (torchvision ``Resize`` on PIL images, as the official code) pixel for pixel when
+    enlarging; float images use plain bilinear interpolation, antialiased when shrinking.
+    """
     if size is None or images.shape[-2:] == (size, size):
         return images
+    if images.dtype == torch.uint8:
+        return F.interpolate(
+            images, size=(size, size), mode="bilinear", align_corners=False, antialias=True
+        )
+    values = images if images.is_floating_point() else images.float()
+    shrinking = size < max(images.shape[-2:])
     return F.interpolate(
-        images.to(torch.float32),
-        size=(size, size),
-        mode="bilinear",
-        align_corners=False,
-        antialias=True,
+        values, size=(size, size), mode="bilinear", align_corners=False, antialias=shrinking
     )
 
 
 def sobel_patch_saliency(
-    images: torch.Tensor, patches: int = 4, size: int | None = None
+    images: torch.Tensor, patches: int = 4, size: int | None = None, chunk: int = 64
 ) -> torch.Tensor:
-    """Patch probabilities ``[B, n²]`` of un-augmented images ``[B, C, H, W]`` (any intensity scale)."""
-    return patch_probabilities(sobel_magnitude(resize_for_saliency(images, size)), patches)
+    """Patch probabilities ``[B, n²]`` of un-augmented images ``[B, C, H, W]`` (any intensity scale).
+
+    Resizes everything first, then takes ``chunk`` images at a time through the Sobel filter, so
+    the temporaries stay in the CPU caches; interleaving the two was several times slower on CPU.
+    """
+    resized = [resize_for_saliency(part, size) for part in images.split(chunk)]
+    return torch.cat([patch_probabilities(sobel_magnitude(part), patches) for part in resized])
