@@ -71,12 +71,37 @@ def run_project(
     return rows, status, time.perf_counter() - start
 
 
+def write_markdown(
+    out_dir: Path, card: str, torch_version: str, statuses: dict[str, str], rows: list[dict]
+) -> None:
+    """One README section per project, so the numbers are pasted by a program, not by hand."""
+    commit = os.environ.get("GIT_COMMIT", "unknown")
+    date = time.strftime("%Y-%m-%d", time.gmtime())
+    for name, status in statuses.items():
+        lines = [
+            f"`python3 tools/gpu_check.py` on one **{card}** (torch {torch_version}, commit "
+            f"`{commit[:10]}`, {date}): {status}.",
+            "",
+            "| check | value | detail |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {r['check']} | {r['value']:.4g} {r['unit']} | {r.get('detail', '')} |"
+            for r in rows
+            if r["project"] == name
+        ]
+        (out_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="project names (default: all with a gpu_check)")
     parser.add_argument("--timeout", type=int, default=150, help="seconds per project")
     parser.add_argument("--json", type=Path, help="also write the rows to this file")
     parser.add_argument("--log-dir", type=Path, help="write each project's full output here")
+    parser.add_argument(
+        "--markdown-dir", type=Path, help="write <project>.md, a README section per project"
+    )
     args = parser.parse_args()
     try:
         import torch
@@ -106,6 +131,8 @@ def main() -> int:
             f"| {row['project']} | {row['check']} | {row['value']:.4g} {row['unit']} | {row.get('detail', '')} |"
         )
     print(f"\nCard: {card}; total {time.perf_counter() - start:.0f} s.")
+    if args.markdown_dir:
+        write_markdown(args.markdown_dir, card, torch.__version__, statuses, all_rows)
     if args.json:
         args.json.write_text(
             json.dumps(
