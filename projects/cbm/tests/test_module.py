@@ -94,11 +94,13 @@ def test_smoke_one_epoch_of_cbm_on_256_digits_has_a_finite_loss(tmp_path):
     assert fit.callback_metrics["train/masked_patches"].item() == 6
 
 
-def test_occlusion_is_the_same_for_every_test_pass_and_model():
+@pytest.mark.parametrize("patches", [2, 4, 8])
+def test_occlusion_is_the_same_for_every_test_pass_and_model(patches):
+    # 4 of the 16 patches of a 4x4 grid, whatever the masking grid of the model.
     images, labels = torch.randn(8, 3, 16, 16), torch.arange(8) % 10
     seen = []
     for _ in range(2):
-        model = CBMClassifier(occlusion_patches=4, occlusion_seed=5).eval()
+        model = CBMClassifier(patches=patches, occlusion_patches=4, occlusion_seed=5).eval()
         model.forward = lambda x, store=seen: store.append(x) or torch.zeros(len(x), 10)
         model.on_test_epoch_start()
         model.test_step((images, labels), 0)

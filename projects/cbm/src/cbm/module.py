@@ -112,11 +112,10 @@ class CBMClassifier(ImageClassifier):
         if self.occlusion_patches == 0:
             return
         images, labels = batch
-        cells = self.masking.patches**2
-        weights = torch.ones(len(images), cells)
+        weights = torch.ones(len(images), self.occlusion_grid**2)
         hidden = torch.multinomial(
             weights, self.occlusion_patches, generator=self._occlusion_generator
         )
-        occluded = mask_patches(images, hidden.to(images.device), self.masking.patches)
+        occluded = mask_patches(images, hidden.to(images.device), self.occlusion_grid)
         self.test_occluded_acc(self(occluded), labels)
         self.log("test/occluded_acc", self.test_occluded_acc)
