@@ -10,6 +10,7 @@ import torch
 from cbm.callbacks import MaskingCurriculum
 from cbm.data import SaliencyDataModule
 from cbm.module import CBMClassifier
+from cbm.saliency import sobel_patch_saliency
 from cbm.schedules import CYCLE_40, linear_repeat
 from pytorch_lightning.loggers import CSVLogger
 
@@ -136,3 +137,22 @@ def test_schedule_length_must_equal_the_number_of_epochs(tmp_path):
     fit = trainer(tmp_path, 3, [MaskingCurriculum(ratios=[0.1, 0.2])])
     with pytest.raises(ConfigError, match=r"one ratio per epoch, i\.e\. 3"):
         fit.fit(CBMClassifier(), datamodule=small_data())
+
+
+def test_augmented_data_trains_with_probabilities_from_each_augmented_batch(tmp_path):
+    from shared.data.cifar import CIFARDataModule
+    from shared.testing.cifar_fixture import write_cifar_fixture
+
+    write_cifar_fixture(tmp_path / "data", "cifar10", per_file=4)
+    data = CIFARDataModule(
+        data_root=str(tmp_path / "data"), crop_padding=4, batch_size=8, val_fraction=0
+    )
+    model = CBMClassifier(probs_source="sobel_online")
+    seen = []
+    model.masking.register_forward_pre_hook(
+        lambda module, args: seen.append((args[0].clone(), args[2]))
+    )
+    fit = trainer(tmp_path, 1, [MaskingCurriculum(ratios=[0.4036])])
+    fit.fit(model, datamodule=data)
+    images, probs = seen[0]
+    torch.testing.assert_close(probs, sobel_patch_saliency(images, 4))  # the pixels it masks
