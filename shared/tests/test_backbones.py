@@ -299,3 +299,19 @@ def test_registry_rejects_unknown_names_and_arguments():
     with pytest.raises(ConfigError, match="widen_factor"):
         build_backbone("wrn", num_classes=3, width=4)
     assert BACKBONES["wrn"].input_size == 32 and BACKBONES["cvt13"].input_size == 224
+
+
+def test_cifar_resnet_official_init_statistics():
+    """Kaiming fan-in: std sqrt(2 / (in * 3 * 3)); linear N(0, 0.01) with zero bias."""
+    from shared.models import CifarResNet
+
+    torch.manual_seed(0)
+    model = CifarResNet(10, widths=(64, 128, 256, 512), blocks=(1, 1, 1, 1), init="official")
+    conv = model.layer4[0].conv2.weight  # 512 x 512 x 3 x 3: 2.4M draws
+    assert conv.std().item() == pytest.approx((2 / (512 * 9)) ** 0.5, rel=0.01)
+    assert model.fc.weight.std().item() == pytest.approx(0.01, rel=0.05)
+    assert torch.count_nonzero(model.fc.bias) == 0
+    default = CifarResNet(10, widths=(64, 128, 256, 512), blocks=(1, 1, 1, 1))
+    assert torch.count_nonzero(default.fc.bias) > 0  # PyTorch's default: uniform bias
+    with pytest.raises(ConfigError, match="init"):
+        CifarResNet(10, init="xavier")

@@ -7,6 +7,7 @@ per-block rules (LeRaC groups, feature taps) key on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -36,8 +37,28 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
+def official_resnet_init(model: nn.Module) -> None:
+    """The CBM code's ResNet initialisation: Kaiming-normal (fan-in, ReLU) convolutions, BN
+    weight 1 / bias 0, linear weights N(0, 0.01) with zero bias (``init: official``)."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            nn.init.ones_(module.weight)
+            nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, 0.0, 0.01)
+            nn.init.zeros_(module.bias)
+
+
 class CifarResNet(nn.Module):
-    """ResNet with configurable widths and blocks per stage; stages 2-4 halve the resolution."""
+    """ResNet with configurable widths and blocks per stage; stages 2-4 halve the resolution.
+
+    ``init`` keeps PyTorch's default initialisation (``pytorch``, what the digits protocol
+    uses) or applies the official CBM code's (``official``, see :func:`official_resnet_init`).
+    """
 
     def __init__(
         self,
@@ -45,6 +66,7 @@ class CifarResNet(nn.Module):
         widths: Sequence[int] = (64, 128, 256, 512),
         blocks: Sequence[int] = (2, 2, 2, 2),
         in_channels: int = 3,
+        init: Literal["pytorch", "official"] = "pytorch",
     ) -> None:
         super().__init__()
         if len(widths) != 4 or len(blocks) != 4:
@@ -64,6 +86,10 @@ class CifarResNet(nn.Module):
             self.add_module(f"layer{stage}", nn.Sequential(*layers))
         self.fc = nn.Linear(in_planes, num_classes)
         self.feature_dim = in_planes
+        if init == "official":
+            official_resnet_init(self)
+        elif init != "pytorch":
+            raise ConfigError("model.backbone.init", init, "'pytorch' or 'official'")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """Pooled features ``[B, feature_dim]`` before the classifier."""
