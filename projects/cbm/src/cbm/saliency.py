@@ -61,13 +61,16 @@ def resize_for_saliency(images: torch.Tensor, size: int | None) -> torch.Tensor:
     8-bit images are resized in 8 bits with antialiasing, which reproduces PIL's bilinear
     filter (torchvision ``Resize`` on PIL images, as the official code) pixel for pixel when
     enlarging; float images use plain bilinear interpolation, antialiased when shrinking.
+    torch has that 8-bit kernel on the CPU only, so 8-bit images on a GPU are resized on the
+    CPU and moved back (the cache is computed once, so exactness wins over transfer time).
     """
     if size is None or images.shape[-2:] == (size, size):
         return images
     if images.dtype == torch.uint8:
-        return F.interpolate(
-            images, size=(size, size), mode="bilinear", align_corners=False, antialias=True
+        resized = F.interpolate(
+            images.cpu(), size=(size, size), mode="bilinear", align_corners=False, antialias=True
         )
+        return resized.to(images.device)
     values = images if images.is_floating_point() else images.float()
     shrinking = size < max(images.shape[-2:])
     return F.interpolate(
