@@ -52,6 +52,8 @@ def run_project(
             text=True,
             timeout=timeout_s,
         )
+        if log_dir:
+            (log_dir / f"{name}.log").write_text(f"{done.stdout}\n--- stderr ---\n{done.stderr}")
         stdout, status = (
             done.stdout,
             "ok"
