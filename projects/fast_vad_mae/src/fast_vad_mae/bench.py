@@ -112,14 +112,31 @@ def official_comparison(
             ab = compare(
                 _official_call(official, data, student), make(model, data), 1, repeats=repeats
             )
-        detail = f"max |score diff| {difference:.2e}"
+        detail = f"A = official, B = ours; max abs score difference {difference:.2e}"
         records.append(
             ab.record(PROJECT, f"ours/official time, {name} b1", target=1.0, detail=detail)
         )
     return records
 
 
-if __name__ == "__main__":
-    from shared.bench import format_table
+def main(argv: list[str] | None = None) -> None:
+    """``python -m fast_vad_mae.bench [--official-only PATH]`` (PATH: an aed-mae checkout)."""
+    import argparse
 
-    print(format_table(run()))
+    from shared.bench import format_table
+    from shared.runtime import configure_threads
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--official-only", type=Path, help="only the interleaved A/B vs PATH")
+    args = parser.parse_args(argv)
+    print(f"torch threads: {configure_threads()}")
+    if args.official_only:
+        model = MaskedAutoencoderCvT(preset("avenue_p16")).eval()
+        records = official_comparison(model, official_model(args.official_only).eval())
+    else:
+        records = run()
+    print(format_table(records))
+
+
+if __name__ == "__main__":
+    main()
