@@ -41,10 +41,13 @@ def check_labels(labels: torch.Tensor, num_classes: int) -> None:
     """Raise a clear error for labels outside ``[0, num_classes)`` (one-hot would fail obscurely)."""
     if labels.ndim != 1:
         raise ValueError(f"labels must be a vector [B]; got shape {tuple(labels.shape)}")
-    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
+    if not labels.numel():
+        return
+    low, high = torch.stack(torch.aminmax(labels)).tolist()  # one read-back, not four
+    if low < 0 or high >= num_classes:
         raise ValueError(
             f"labels must lie in [0, {num_classes}) for num_classes={num_classes}; "
-            f"got values in [{int(labels.min())}, {int(labels.max())}]"
+            f"got values in [{low}, {high}]"
         )
 
 

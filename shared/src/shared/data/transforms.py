@@ -6,14 +6,6 @@ import torch
 import torch.nn.functional as F
 
 
-def to_float_images(images: torch.Tensor, max_value: float) -> torch.Tensor:
-    """``[N, H, W]`` or ``[N, H, W, C]`` integers in ``[0, max_value]`` -> ``[N, C, H, W]`` in [0, 1]."""
-    images = images.float() / max_value
-    if images.ndim == 3:
-        images = images.unsqueeze(-1)
-    return images.permute(0, 3, 1, 2).contiguous()
-
-
 def resize(images: torch.Tensor, size: int) -> torch.Tensor:
     """Bilinear resize of ``[N, C, H, W]`` to ``size x size`` (no-op when already that size)."""
     if images.shape[-2:] == (size, size):
