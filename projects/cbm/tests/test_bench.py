@@ -6,18 +6,19 @@ import numpy as np
 import pytest
 import torch
 from cbm import gpu_check
-from cbm.bench import official_saliency_loop, train_steps
+from cbm.bench import lean_saliency_loop, official_saliency_loop, train_steps
 from cbm.saliency import sobel_patch_saliency
 
 from shared.models.resnet_cifar import digits_resnet
 
 
+@pytest.mark.parametrize("loop_fn", [official_saliency_loop, lean_saliency_loop])
 @pytest.mark.parametrize("size", [32, 64])
-def test_official_loop_baseline_gives_the_same_probabilities(size):
+def test_opencv_loop_baselines_give_the_same_probabilities(size, loop_fn):
     # At 64 px both resize the 32 px image: PIL's bilinear filter vs ours in 8 bits.
     pytest.importorskip("cv2")
     images = np.random.default_rng(1).integers(0, 256, size=(6, 32, 32, 3), dtype=np.uint8)
-    loop = official_saliency_loop(images, size)
+    loop = loop_fn(images, size)
     batch = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
     ours = sobel_patch_saliency(batch, 4, size=size)
     np.testing.assert_allclose(ours.numpy(), loop, rtol=1e-6)

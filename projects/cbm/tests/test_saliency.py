@@ -78,3 +78,22 @@ def test_batched_result_equals_the_official_per_image_opencv_loop():
 def test_resolution_is_checked_against_the_grid():
     with pytest.raises(ConfigError, match="patches"):
         sobel_patch_saliency(torch.rand(1, 3, 16, 16), 4, size=18)
+
+
+def test_8_bit_images_filtered_in_integers_give_the_float_result_exactly():
+    # The largest derivative: a 0 -> 255 step gives |gx| = (1 + 2 + 1) · 255 = 1020 beside it.
+    images = torch.randint(0, 256, (5, 3, 16, 16), generator=torch.Generator().manual_seed(3))
+    images[0] = 255 * (torch.arange(16) >= 8)
+    images = images.to(torch.uint8)
+    step = sobel_magnitude(images)[0]
+    assert torch.all(step[:, :, 7:9] == 1020) and torch.all(step[:, :, :7] == 0)
+    assert torch.equal(sobel_magnitude(images), sobel_magnitude(images.float()))
+
+
+def test_probabilities_do_not_depend_on_the_chunk_size_or_memory_layout():
+    images = torch.randint(0, 256, (7, 3, 32, 32), dtype=torch.uint8)
+    whole = sobel_patch_saliency(images, 4, size=64, chunk=7)
+    channels_last = images.contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(
+        sobel_patch_saliency(channels_last, 4, size=64, chunk=3), whole, rtol=1e-6, atol=0
+    )

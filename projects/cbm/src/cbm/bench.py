@@ -1,5 +1,5 @@
 """``make bench`` for CBM: what MaskIn adds to a training step, and batched saliency vs the
-official per-image OpenCV loop, each pair interleaved in one run on the same inputs."""
+official per-image loop (and a leaner one), each pair interleaved in one run on the same inputs."""
 
 from __future__ import annotations
 
@@ -42,7 +42,38 @@ def train_steps(
 
 
 def official_saliency_loop(images: np.ndarray, size: int, patches: int = 4) -> np.ndarray:
-    """The official ``get_probability``, image by image: PIL resize, ``cv2.Sobel``, patch means."""
+    """The official ``get_probability`` step for step, image by image (the baseline of the target).
+
+    As in ``CroitoruAlin/CBM`` ``data_handlers.py``: a torchvision ``Resize`` on the PIL image,
+    ``cv2.Sobel`` in float64, the magnitude moved into a CHW torch tensor and regrouped into
+    patches (the official ``einops.rearrange``, written with ``reshape``/``permute`` here, since
+    einops is not a dependency), one ``np.mean`` per patch and a Python ``sum``.
+    """
+    import cv2
+    from PIL import Image
+    from torchvision import transforms
+
+    cell = size // patches
+    out = np.empty((len(images), patches * patches), np.float32)
+    for index, image in enumerate(images):
+        resized = transforms.Compose([transforms.Resize(size)])(Image.fromarray(image))
+        array = np.asarray(resized)
+        dx, dy = cv2.Sobel(array, cv2.CV_64F, 1, 0), cv2.Sobel(array, cv2.CV_64F, 0, 1)
+        magnitude = torch.Tensor(np.sqrt(dx**2 + dy**2).swapaxes(0, -1).swapaxes(1, 2))
+        regrouped = (
+            magnitude.reshape(-1, patches, cell, patches, cell)
+            .permute(1, 3, 2, 4, 0)
+            .reshape(patches * patches, cell, cell, -1)
+            .numpy()
+        )
+        scores = np.asarray([np.mean(regrouped[k]) for k in range(len(regrouped))])
+        out[index] = scores / sum(scores)
+    return out
+
+
+def lean_saliency_loop(images: np.ndarray, size: int, patches: int = 4) -> np.ndarray:
+    """The least per-image work that gives the same numbers: PIL resize, ``cv2.Sobel``, patch
+    means with numpy slicing (a stricter baseline than the official loop)."""
     import cv2
     from PIL import Image
 
@@ -61,6 +92,29 @@ def official_saliency_loop(images: np.ndarray, size: int, patches: int = 4) -> n
     return out
 
 
+def saliency_speedup(
+    ours: Callable[[], object],
+    loop: Callable[[], object],
+    count: int,
+    repeats: int,
+    baseline: str,
+    target: float | None,
+) -> BenchRecord:
+    """Images/s of ``ours`` over ``loop`` on the same images, interleaved."""
+    pair = compare(ours, loop, items=count, repeats=repeats, warmup=1)
+    return BenchRecord(
+        PROJECT,
+        f"saliency speed-up, batched torch vs {baseline} ({count} CIFAR-size images at 64 px)",
+        pair.median,
+        "x",
+        min(pair.ratios),
+        max(pair.ratios),
+        target=target,
+        higher_is_better=True,
+        detail=f"ours {pair.a_items_per_s:.0f} images/s, loop {pair.b_items_per_s:.0f} images/s",
+    )
+
+
 def run(count: int = 512, repeats: int = 15) -> list[BenchRecord]:
     torch.manual_seed(0)
     images = torch.rand(64, 3, 16, 16) * 2 - 1
@@ -77,17 +131,21 @@ def run(count: int = 512, repeats: int = 15) -> list[BenchRecord]:
     cifar_like = rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8)
     batch = torch.from_numpy(cifar_like).permute(0, 3, 1, 2).contiguous()
     ours = lambda: sobel_patch_saliency(batch, 4, size=64)  # noqa: E731
-    loop = lambda: official_saliency_loop(cifar_like, 64)  # noqa: E731
-    pair = compare(ours, loop, items=count, repeats=max(3, repeats // 3), warmup=1)
-    saliency = BenchRecord(
-        PROJECT,
-        f"saliency speed-up, batched torch vs per-image OpenCV loop ({count} CIFAR-size images at 64 px)",
-        pair.median,
-        "x",
-        min(pair.ratios),
-        max(pair.ratios),
-        target=SALIENCY_TARGET,
-        higher_is_better=True,
-        detail=f"ours {pair.a_items_per_s:.0f} images/s, loop {pair.b_items_per_s:.0f} images/s",
+    loop_repeats = max(3, repeats // 3)
+    official = saliency_speedup(
+        ours,
+        lambda: official_saliency_loop(cifar_like, 64),
+        count,
+        loop_repeats,
+        "the official per-image get_probability",
+        SALIENCY_TARGET,
     )
-    return [step, saliency]
+    lean = saliency_speedup(
+        ours,
+        lambda: lean_saliency_loop(cifar_like, 64),
+        count,
+        loop_repeats,
+        "a lean per-image OpenCV loop (no target)",
+        None,
+    )
+    return [step, official, lean]
