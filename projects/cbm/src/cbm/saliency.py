@@ -52,15 +52,13 @@ def sobel_magnitude(images: torch.Tensor) -> torch.Tensor:
 def patch_probabilities(magnitude: torch.Tensor, patches: int) -> torch.Tensor:
     """Mean magnitude per patch (row-major ids ``p1·n + p2``), normalised; ``[B, n²]`` float32.
 
-    The patch sums stand in for the means: every patch has the same number of pixels, so the
-    normalised values are the same. An image without any gradient (constant) gets uniform
-    probabilities; the official code divides by zero there and its ``torch.multinomial`` call
-    then fails.
+    An image without any gradient (constant) gets uniform probabilities; the official code
+    divides by zero there and its ``torch.multinomial`` call then fails.
     """
     batch, height, width = magnitude.shape[0], *magnitude.shape[-2:]
     check_grid(height, width, patches, field="patches")
-    cells = magnitude.sum(1).reshape(batch, patches, height // patches, patches, width // patches)
-    scores = cells.sum((2, 4)).reshape(batch, patches * patches)
+    cell = (height // patches, width // patches)
+    scores = F.avg_pool2d(magnitude, cell).mean(1).reshape(batch, patches * patches)
     totals = scores.sum(1, keepdim=True)
     uniform = torch.full_like(scores, 1.0 / (patches * patches))
     probs = torch.where(
