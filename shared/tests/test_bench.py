@@ -40,6 +40,25 @@ def test_compare_interleaves_and_reports_median_ratio(monkeypatch):
     assert (record.value, record.low, record.high, record.passed) == (3.0, 2.0, 4.0, False)
 
 
+def test_compare_times_number_calls_per_round_and_reports_the_time_per_call(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(bench.time, "perf_counter", clock)
+    calls = {"a": 0, "b": 0}
+
+    def fn_a():
+        calls["a"] += 1
+        clock.now += 1.0
+
+    def fn_b():
+        calls["b"] += 1
+        clock.now += 1.5 if calls["b"] % 2 else 2.5  # 2.0 per call on average over a pair
+
+    result = compare(fn_a, fn_b, items=4, warmup=0, repeats=3, number=2)
+    assert calls == {"a": 6, "b": 6}
+    assert result.ratios == [2.0, 2.0, 2.0]
+    assert result.a_items_per_s == 4.0 and result.b_items_per_s == 2.0
+
+
 def test_throughput_median_min_max(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(bench.time, "perf_counter", clock)

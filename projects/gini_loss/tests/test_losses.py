@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 from gini_loss.losses import (
+    BatchClasses,
     FeatureClassKL,
     GiniImpurityLoss,
     batch_class_histogram,
@@ -206,3 +207,12 @@ def test_total_is_finite_and_differentiable_when_classes_are_missing():
     total.backward()
     assert torch.isfinite(total)
     assert torch.isfinite(maps.grad).all() and maps.grad.abs().sum() > 0
+
+
+def test_batch_classes_are_the_one_hot_matrix_counts_and_histogram():
+    classes = BatchClasses.of(torch.tensor([2, 0, 2, 1]), 3)
+    assert torch.equal(classes.onehot, torch.tensor([[0.0, 0, 1], [1, 0, 0], [0, 0, 1], [0, 1, 0]]))
+    assert torch.equal(classes.counts, torch.tensor([1.0, 1, 2]))
+    assert torch.equal(classes.histogram(), torch.tensor([0.25, 0.25, 0.5]))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\).*got values in \[0, 3\]"):
+        BatchClasses.of(torch.tensor([0, 3]), 3)

@@ -24,12 +24,14 @@ def _synchronize(device: torch.device | str | None) -> None:
         torch.cuda.synchronize(device)
 
 
-def _time_call(fn: Callable[[], Any], device: torch.device | str | None) -> float:
+def _time_call(fn: Callable[[], Any], device: torch.device | str | None, number: int = 1) -> float:
+    """Seconds per call of ``fn``, averaged over ``number`` back-to-back calls."""
     _synchronize(device)
     start = time.perf_counter()
-    fn()
+    for _ in range(number):
+        fn()
     _synchronize(device)
-    return time.perf_counter() - start
+    return (time.perf_counter() - start) / number
 
 
 @dataclass
@@ -108,18 +110,23 @@ def compare(
     *,
     warmup: int = 3,
     repeats: int = 15,
+    number: int = 1,
     device: torch.device | str | None = None,
 ) -> ABComparison:
-    """Time A and B interleaved; returns the per-round B/A ratios."""
+    """Time A and B interleaved; returns the per-round B/A ratios.
+
+    Each round times ``number`` back-to-back calls of each side (as ``timeit`` does), which
+    averages out scheduler and timer jitter when one call takes only milliseconds.
+    """
     for _ in range(warmup):
         fn_a()
         fn_b()
     ratios, times_a, times_b = [], [], []
     for round_index in range(repeats):
         if round_index % 2 == 0:
-            time_a, time_b = _time_call(fn_a, device), _time_call(fn_b, device)
+            time_a, time_b = _time_call(fn_a, device, number), _time_call(fn_b, device, number)
         else:
-            time_b, time_a = _time_call(fn_b, device), _time_call(fn_a, device)
+            time_b, time_a = _time_call(fn_b, device, number), _time_call(fn_a, device, number)
         times_a.append(time_a)
         times_b.append(time_b)
         ratios.append(time_b / time_a)

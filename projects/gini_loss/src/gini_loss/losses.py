@@ -14,6 +14,7 @@ of filters owned by each class match a target class distribution.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -51,6 +52,27 @@ def check_labels(labels: torch.Tensor, num_classes: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class BatchClasses:
+    """The label side of the terms, checked and built once per batch and shared by every tap:
+    the one-hot matrix ``[B, K]`` and the number of samples of each class ``[K]``."""
+
+    onehot: torch.Tensor
+    counts: torch.Tensor
+
+    @classmethod
+    def of(cls, labels: torch.Tensor, num_classes: int) -> BatchClasses:
+        """Float32 (exact for any batch size below 2**24); the terms cast it to their dtype."""
+        check_labels(labels, num_classes)
+        onehot = torch.zeros(labels.shape[0], num_classes, device=labels.device)
+        onehot.scatter_(1, labels.unsqueeze(1), 1.0)  # F.one_hot would check the range again
+        return cls(onehot, onehot.sum(dim=0))
+
+    def histogram(self) -> torch.Tensor:
+        """The batch's class frequencies ``n_c / B`` (the official ``batch_dist`` target)."""
+        return self.counts / max(1, self.onehot.shape[0])
+
+
 def class_filter_distribution(
     features: torch.Tensor, labels: torch.Tensor, num_classes: int, eps: float = EPS
 ) -> torch.Tensor:
@@ -58,14 +80,20 @@ def class_filter_distribution(
 
     A class absent from the batch gets 0; a dead filter (zero on the whole batch) gets a zero row.
     """
-    check_labels(labels, num_classes)
+    return distribution_over(features, BatchClasses.of(labels, num_classes), eps)
+
+
+def distribution_over(
+    features: torch.Tensor, classes: BatchClasses, eps: float = EPS
+) -> torch.Tensor:
+    """:func:`class_filter_distribution` for a batch whose labels are already in ``classes``."""
     activations = filter_activations(features)
-    if activations.shape[0] != labels.shape[0]:
+    if activations.shape[0] != classes.onehot.shape[0]:
         raise ValueError(
-            f"features hold {activations.shape[0]} samples but labels hold {labels.shape[0]}"
+            f"features hold {activations.shape[0]} samples but labels hold {classes.onehot.shape[0]}"
         )
-    onehot = F.one_hot(labels, num_classes).to(activations.dtype)
-    class_means = activations.t() @ onehot / (onehot.sum(dim=0) + eps)
+    onehot = classes.onehot.to(activations.dtype)
+    class_means = activations.t() @ onehot / (classes.counts.to(activations.dtype) + eps)
     return normalise_rows(class_means, eps)
 
 
@@ -89,19 +117,19 @@ def gini_impurity_loss(
 
 def batch_class_histogram(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     """The batch's class frequencies ``n_c / B`` (the official ``batch_dist`` target)."""
-    check_labels(labels, num_classes)
-    return torch.bincount(labels, minlength=num_classes).float() / max(1, labels.numel())
+    return BatchClasses.of(labels, num_classes).histogram()
 
 
 def resolve_target(
-    target: Target, labels: torch.Tensor, num_classes: int, like: torch.Tensor
+    target: Target, classes: BatchClasses, like: torch.Tensor
 ) -> torch.Tensor | None:
     """The KL target ``pi`` for this batch: its histogram, uniform, a fixed vector, or None."""
     if target is None:
         return None
+    num_classes = classes.onehot.shape[1]
     if isinstance(target, str):
         if target == "batch":
-            return batch_class_histogram(labels, num_classes).to(like)
+            return classes.histogram().to(like)
         if target == "uniform":
             return torch.full((num_classes,), 1.0 / num_classes).to(like)
         raise ValueError(f"target must be 'batch', 'uniform', a vector or None; got {target!r}")
@@ -165,8 +193,9 @@ class FeatureClassKL(nn.Module):
     def forward(
         self, features: torch.Tensor, labels: torch.Tensor, num_classes: int
     ) -> torch.Tensor:
-        distribution = class_filter_distribution(features, labels, num_classes, self.eps)
-        target = resolve_target(self.target, labels, num_classes, distribution)
+        classes = BatchClasses.of(labels, num_classes)
+        distribution = distribution_over(features, classes, self.eps)
+        target = resolve_target(self.target, classes, distribution)
         if target is None:
             return distribution.new_zeros(())
         return feature_class_kl(distribution, target, self.eps, self.official_eps_order)

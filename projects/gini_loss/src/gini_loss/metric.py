@@ -11,7 +11,13 @@ from __future__ import annotations
 import torch
 from torchmetrics import Metric
 
-from gini_loss.losses import EPS, check_labels, filter_activations, gini_per_filter, normalise_rows
+from gini_loss.losses import (
+    EPS,
+    BatchClasses,
+    filter_activations,
+    gini_per_filter,
+    normalise_rows,
+)
 
 
 class FeatureGini(Metric):
@@ -31,13 +37,12 @@ class FeatureGini(Metric):
         self.add_state("class_counts", default=torch.zeros(num_classes), dist_reduce_fx="sum")
 
     def update(self, features: torch.Tensor, labels: torch.Tensor) -> None:
-        check_labels(labels, self.num_classes)
+        classes = BatchClasses.of(labels, self.num_classes)
         activations = filter_activations(features.detach()).to(self.class_counts.dtype)
         if self.class_sums.numel() == 0:
             self.class_sums = activations.new_zeros(activations.shape[1], self.num_classes)
-        onehot = torch.nn.functional.one_hot(labels, self.num_classes).to(activations.dtype)
-        self.class_sums += activations.t() @ onehot
-        self.class_counts += onehot.sum(dim=0)
+        self.class_sums += activations.t() @ classes.onehot.to(activations.dtype)
+        self.class_counts += classes.counts.to(activations.dtype)
 
     def class_distribution(self) -> torch.Tensor:
         """``P [C, K]`` over everything seen (dead filters have a zero row)."""

@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from gini_loss.losses import EPS, resolve_target
+from gini_loss.losses import EPS, BatchClasses, resolve_target
 from gini_loss.metric import FeatureGini
 from gini_loss.objective import DiscErnObjective
 from gini_loss.taps import FeatureTaps
@@ -62,9 +62,8 @@ class DiscErnClassifier(ImageClassifier):
             )
         if isinstance(target, (list, tuple)):
             try:
-                resolve_target(
-                    list(target), torch.zeros(0, dtype=torch.long), num_classes, torch.zeros(())
-                )
+                no_labels = BatchClasses.of(torch.zeros(0, dtype=torch.long), num_classes)
+                resolve_target(list(target), no_labels, torch.zeros(()))
             except ValueError as error:
                 raise ConfigError(
                     "model.target",

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from gini_loss.losses import EPS, Target, feature_class_kl, gini_impurity_loss, resolve_target
+from gini_loss.losses import (
+    EPS,
+    BatchClasses,
+    Target,
+    distribution_over,
+    feature_class_kl,
+    gini_per_filter,
+    resolve_target,
+)
 from shared.errors import ConfigError, check_range
 
 
@@ -53,15 +61,21 @@ class DiscErnObjective:
     def feature_terms(
         self, features: torch.Tensor, labels: torch.Tensor, num_classes: int
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unweighted ``(Gini, KL)`` of one tap (KL is 0 when the target is None).
+        """Unweighted ``(Gini, KL)`` of one tap (KL is 0 when the target is None)."""
+        return self.tap_terms(features, BatchClasses.of(labels, num_classes))
+
+    def tap_terms(
+        self, features: torch.Tensor, classes: BatchClasses
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`feature_terms` with the batch's labels already in ``classes`` (shared by taps).
 
         Computed in float32 even under bf16 autocast: ``eps = 1e-10`` and the per-class sums
         would otherwise be rounded away.
         """
         with torch.autocast(features.device.type, enabled=False):
-            features = features.float()
-            gini, distribution = gini_impurity_loss(features, labels, num_classes, self.eps)
-            target = resolve_target(self.target, labels, num_classes, distribution)
+            distribution = distribution_over(features.float(), classes, self.eps)
+            gini = gini_per_filter(distribution).mean()
+            target = resolve_target(self.target, classes, distribution)
             if target is None:
                 return gini, distribution.new_zeros(())
             return gini, feature_class_kl(distribution, target, self.eps, self.official_eps_order)
@@ -78,10 +92,10 @@ class DiscErnObjective:
         A bare tensor instead of a list reproduces the official code's quirk: the lambdas (and so
         the warm-up) are ignored and both terms get weight 1.
         """
-        num_classes = logits.shape[1]
         ce = F.cross_entropy(logits, labels)
+        classes = BatchClasses.of(labels, logits.shape[1])
         if isinstance(features, torch.Tensor):
-            gini, kl = self.feature_terms(features, labels, num_classes)
+            gini, kl = self.tap_terms(features, classes)
             return self.lambda_ce * ce + gini + kl, {"ce": ce, "gini": gini, "kl": kl}
         if len(features) != len(self.lambdas_gini):
             raise ValueError(
@@ -93,10 +107,10 @@ class DiscErnObjective:
         for tap, lambda_gini, lambda_kl in zip(
             features, self.lambdas_gini, self.lambdas_kl, strict=True
         ):
-            gini, kl = self.feature_terms(tap, labels, num_classes)
+            gini, kl = self.tap_terms(tap, classes)
             if on:
                 total = total + (lambda_gini * gini + lambda_kl * kl) / len(features)
-            ginis.append(gini)
-            kls.append(kl)
+            ginis.append(gini.detach())
+            kls.append(kl.detach())
         terms = {"ce": ce, "gini": torch.stack(ginis).mean(), "kl": torch.stack(kls).mean()}
         return total, terms
