@@ -216,3 +216,10 @@ def test_batch_classes_are_the_one_hot_matrix_counts_and_histogram():
     assert torch.equal(classes.histogram(), torch.tensor([0.25, 0.25, 0.5]))
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\).*got values in \[0, 3\]"):
         BatchClasses.of(torch.tensor([0, 3]), 3)
+
+
+def test_bad_labels_are_caught_by_the_one_hot_build_with_the_clear_error():
+    with pytest.raises(ValueError, match=r"labels must be a vector \[B\]; got shape \(2, 1\)"):
+        BatchClasses.of(torch.tensor([[0], [1]]), 3)
+    with pytest.raises(ValueError, match=r"got values in \[-1, 2\]"):
+        BatchClasses.of(torch.tensor([2, -1]), 3)

@@ -62,10 +62,20 @@ class BatchClasses:
 
     @classmethod
     def of(cls, labels: torch.Tensor, num_classes: int) -> BatchClasses:
-        """Float32 (exact for any batch size below 2**24); the terms cast it to their dtype."""
-        check_labels(labels, num_classes)
+        """Float32 (exact for any batch size below 2**24); the terms cast it to their dtype.
+
+        On the CPU the label range is checked by ``scatter_`` itself (it rejects indices outside
+        ``[0, K)``), so a valid batch costs no extra pass; elsewhere it is checked first, since
+        a device-side index error cannot be turned into a clear message.
+        """
         onehot = torch.zeros(labels.shape[0], num_classes, device=labels.device)
-        onehot.scatter_(1, labels.unsqueeze(1), 1.0)  # F.one_hot would check the range again
+        if labels.device.type != "cpu" or labels.ndim != 1:
+            check_labels(labels, num_classes)
+        try:
+            onehot.scatter_(1, labels.unsqueeze(1), 1.0)
+        except RuntimeError:
+            check_labels(labels, num_classes)  # the clear error when the range is the cause
+            raise
         return cls(onehot, onehot.sum(dim=0))
 
     def histogram(self) -> torch.Tensor:

@@ -7,6 +7,7 @@ before ``start_epoch`` (1-based, as in the official code) both lambdas are zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +27,11 @@ from shared.errors import ConfigError, check_range
 def losses_active(epoch: int, start_epoch: int) -> bool:
     """Whether the feature terms count at 0-based ``epoch`` (official: 1-based epoch >= start)."""
     return epoch + 1 >= start_epoch
+
+
+def mean_over_taps(values: list[torch.Tensor]) -> torch.Tensor:
+    """The mean of per-tap scalars; one tap's value itself (the same number, no extra op)."""
+    return values[0] if len(values) == 1 else torch.stack(values).mean()
 
 
 class DiscErnObjective:
@@ -72,7 +78,9 @@ class DiscErnObjective:
         Computed in float32 even under bf16 autocast: ``eps = 1e-10`` and the per-class sums
         would otherwise be rounded away.
         """
-        with torch.autocast(features.device.type, enabled=False):
+        device = features.device.type
+        autocast = torch.is_autocast_enabled(device)
+        with torch.autocast(device, enabled=False) if autocast else nullcontext():
             distribution = distribution_over(features.float(), classes, self.eps)
             gini = gini_per_filter(distribution).mean()
             target = resolve_target(self.target, classes, distribution)
@@ -112,5 +120,5 @@ class DiscErnObjective:
                 total = total + (lambda_gini * gini + lambda_kl * kl) / len(features)
             ginis.append(gini.detach())
             kls.append(kl.detach())
-        terms = {"ce": ce, "gini": torch.stack(ginis).mean(), "kl": torch.stack(kls).mean()}
+        terms = {"ce": ce, "gini": mean_over_taps(ginis), "kl": mean_over_taps(kls)}
         return total, terms
