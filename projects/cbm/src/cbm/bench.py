@@ -121,9 +121,9 @@ def run(count: int = 512, repeats: int = 15) -> list[BenchRecord]:
     labels = torch.arange(64) % 10
     probs = sobel_patch_saliency(images, 4)
     plain, masked = train_steps(digits_resnet(10), images, labels, probs, ratio=0.4036)
-    step = compare(plain, masked, items=64, repeats=repeats).record(
+    step = compare(plain, masked, items=64, repeats=repeats, number=5).record(
         PROJECT,
-        "train step with MaskIn / without (digits ResNet, batch 64, 16 px, K=6 of 16)",
+        "train step with MaskIn / without (digits ResNet, batch 64, 16 px, K=6 of 16, rounds of 5 steps)",
         target=STEP_TARGET,
     )
 
