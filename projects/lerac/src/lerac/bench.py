@@ -90,8 +90,10 @@ def measure(
     batch: int,
     device: torch.device | str = "cpu",
     repeats: int = 15,
+    number: int = 5,
 ) -> dict[str, Any]:
-    """``{mode: ABComparison}`` for official and paper mode on one model and batch."""
+    """``{mode: ABComparison}`` for official and paper mode on one model and batch, each round
+    timing ``number`` steps of each side (one step is milliseconds: single steps jitter)."""
     model = model.to(device).train()
     generator = torch.Generator().manual_seed(0)
     images = torch.randn(batch, 3, image_size, image_size, generator=generator).to(device)
@@ -99,7 +101,9 @@ def measure(
     results = {}
     for mode in ("official", "paper"):
         conventional, with_lerac = step_pair(copy.deepcopy(model), images, labels, mode)
-        results[mode] = compare(conventional, with_lerac, batch, repeats=repeats, device=device)
+        results[mode] = compare(
+            conventional, with_lerac, batch, repeats=repeats, number=number, device=device
+        )
     return results
 
 
@@ -112,7 +116,7 @@ def run() -> list[BenchRecord]:
                 "lerac",
                 f"train step, LeRaC {mode} / conventional (digits ResNet, batch 64, 16 px)",
                 TARGET,
-                "B = per-block groups + LeRaC callback + lr recording",
+                "B = per-block groups + LeRaC callback + lr recording; rounds of 5 steps",
             )
         )
     return records
