@@ -176,6 +176,20 @@ def feature_class_kl(
     return F.kl_div(q.log(), target, reduction="sum")
 
 
+def kl_to_target(
+    distribution: torch.Tensor,
+    classes: BatchClasses,
+    target: Target,
+    eps: float = EPS,
+    official_eps_order: bool = True,
+) -> torch.Tensor:
+    """:func:`feature_class_kl` against ``target`` resolved for this batch; 0 when it is None."""
+    resolved = resolve_target(target, classes, distribution)
+    if resolved is None:
+        return distribution.new_zeros(())
+    return feature_class_kl(distribution, resolved, eps, official_eps_order)
+
+
 class GiniImpurityLoss(nn.Module):
     """Module form of :func:`gini_impurity_loss` (returns the loss only)."""
 
@@ -205,7 +219,4 @@ class FeatureClassKL(nn.Module):
     ) -> torch.Tensor:
         classes = BatchClasses.of(labels, num_classes)
         distribution = distribution_over(features, classes, self.eps)
-        target = resolve_target(self.target, classes, distribution)
-        if target is None:
-            return distribution.new_zeros(())
-        return feature_class_kl(distribution, target, self.eps, self.official_eps_order)
+        return kl_to_target(distribution, classes, self.target, self.eps, self.official_eps_order)

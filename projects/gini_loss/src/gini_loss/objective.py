@@ -17,9 +17,8 @@ from gini_loss.losses import (
     BatchClasses,
     Target,
     distribution_over,
-    feature_class_kl,
     gini_per_filter,
-    resolve_target,
+    kl_to_target,
 )
 from shared.errors import ConfigError, check_range
 
@@ -83,10 +82,8 @@ class DiscErnObjective:
         with torch.autocast(device, enabled=False) if autocast else nullcontext():
             distribution = distribution_over(features.float(), classes, self.eps)
             gini = gini_per_filter(distribution).mean()
-            target = resolve_target(self.target, classes, distribution)
-            if target is None:
-                return gini, distribution.new_zeros(())
-            return gini, feature_class_kl(distribution, target, self.eps, self.official_eps_order)
+            kl = kl_to_target(distribution, classes, self.target, self.eps, self.official_eps_order)
+            return gini, kl
 
     def __call__(
         self,

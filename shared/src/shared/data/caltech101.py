@@ -19,7 +19,6 @@ from shared.data.image_files import (
     subfolders,
 )
 from shared.data.splits import stratified_split
-from shared.errors import ConfigError, check_range
 
 CALTECH101_LAYOUT = "caltech101/101_ObjectCategories/<class>/image_*.jpg"
 CALTECH101_SOURCE = (
@@ -59,15 +58,7 @@ class Caltech101DataModule(ImageFileDataModule):
             std,
             sampler_seed,
         )
-        self.test_fraction = check_range(
-            "data.test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False, high_inclusive=False
-        )
-        if test_fraction + val_fraction >= 1:
-            raise ConfigError(
-                "data.test_fraction + data.val_fraction",
-                test_fraction + val_fraction,
-                "less than 1",
-            )
+        self.test_fraction = self.check_test_fraction(test_fraction, allow_zero=False)
 
     def list_samples(self) -> dict[str, list[Sample]]:
         folder = require_dir(

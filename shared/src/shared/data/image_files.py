@@ -19,7 +19,7 @@ from torchvision import transforms as T
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 from shared.data.in_memory import InMemoryImageDataModule
 from shared.data.splits import stratified_split
-from shared.errors import check_range
+from shared.errors import ConfigError, check_range
 from shared.paths import data_root as resolve_data_root
 
 # The extensions torchvision's ImageFolder accepts, compared case-insensitively like it does.
@@ -131,6 +131,25 @@ class ImageFileDataModule(InMemoryImageDataModule):
             "data.val_fraction", val_fraction, 0.0, 1.0, high_inclusive=False
         )
         self.split_seed, self.preload = split_seed, preload
+
+    def check_test_fraction(self, test_fraction: float, allow_zero: bool) -> float:
+        """``test_fraction`` of the training images held out as the test split (for datasets
+        without one): in ``[0, 1)`` (or ``(0, 1)``), and below 1 together with ``val_fraction``."""
+        check_range(
+            "data.test_fraction",
+            test_fraction,
+            0.0,
+            1.0,
+            low_inclusive=allow_zero,
+            high_inclusive=False,
+        )
+        if test_fraction + self.val_fraction >= 1:
+            raise ConfigError(
+                "data.test_fraction + data.val_fraction",
+                test_fraction + self.val_fraction,
+                "less than 1",
+            )
+        return test_fraction
 
     @property
     def data_dir(self) -> Path:

@@ -21,7 +21,7 @@ from shared.data.image_files import (
     subfolders,
 )
 from shared.data.splits import stratified_split
-from shared.errors import ConfigError, check_range
+from shared.errors import ConfigError
 
 IMAGE_FOLDER_LAYOUT = (
     "<root>/{train,test}/<class>/*.{jpg,jpeg,png} (optional <root>/val/<class>/), "
@@ -69,15 +69,7 @@ class ImageFolderDataModule(ImageFileDataModule):
         if not root:
             raise ConfigError("data.root", root, "the dataset folder holding train/ and test/")
         self.folder_name, self.dataset_name = root, Path(root).name
-        self.test_fraction = check_range(
-            "data.test_fraction", test_fraction, 0.0, 1.0, high_inclusive=False
-        )
-        if test_fraction + val_fraction >= 1:
-            raise ConfigError(
-                "data.test_fraction + data.val_fraction",
-                test_fraction + val_fraction,
-                "less than 1",
-            )
+        self.test_fraction = self.check_test_fraction(test_fraction, allow_zero=True)
         self._num_classes = num_classes
 
     @property
