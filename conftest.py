@@ -1,14 +1,37 @@
-"""Test-session settings: one intra-op thread, and runs/results written to a temporary folder."""
+"""Test-session settings: one intra-op thread; runs and results under pytest's temporary folder.
+
+Checkpoints are the bulk of what tests write (a full-size ResNet-18 paper config saves about
+170 MB per fit), so each test's new checkpoint files are deleted when it ends; a fixture shared
+by several tests keeps its own. pytest keeps the last three sessions' folders and removes older
+ones, so repeated runs do not fill the disk.
+"""
 
 import os
-import tempfile
+from collections.abc import Iterator
 
+import pytest
+
+from shared.paths import runs_root
 from shared.runtime import configure_threads
 
 os.environ.setdefault("REPRO_THREADS", "1")
 os.environ.setdefault("PYTHONUNBUFFERED", "1")
 configure_threads(1)
 
-_scratch = tempfile.mkdtemp(prefix="repro-tests-")
-os.environ.setdefault("RUNS_ROOT", os.path.join(_scratch, "runs"))
-os.environ.setdefault("RESULTS_ROOT", os.path.join(_scratch, "results"))
+
+@pytest.fixture(scope="session", autouse=True)
+def scratch_roots(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """RUNS_ROOT and RESULTS_ROOT in this session's temporary folder, unless already set."""
+    base = tmp_path_factory.mktemp("repro")
+    os.environ.setdefault("RUNS_ROOT", str(base / "runs"))
+    os.environ.setdefault("RESULTS_ROOT", str(base / "results"))
+
+
+@pytest.fixture(autouse=True)
+def drop_new_checkpoints(scratch_roots: None) -> Iterator[None]:
+    """Deletes the checkpoint files a test wrote under RUNS_ROOT once it has finished."""
+    root = runs_root()
+    before = set(root.rglob("*.ckpt"))
+    yield
+    for path in set(root.rglob("*.ckpt")) - before:
+        path.unlink()

@@ -1,7 +1,8 @@
 """Every config in configs/ loads and instantiates, shrunk; a shrunk fit runs each one's checks.
 
 Paper configs read tiny fixtures in each dataset's official on-disk layout through the real
-DataModules; backbones are shrunk (WRN depth 10, small CvT) and the CvT checkpoint is dropped.
+DataModules; backbones are shrunk (CIFAR WRN depth 10; torchvision's WRN-50-2 becomes a ResNet-50
+of group width 8, the same 3/4/6/3 blocks and names; a small CvT) and the CvT checkpoint is dropped.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def shrunk_paper_config(path: Path, root: Path, out: Path) -> Path:
     backbone = config["model"]["init_args"]["backbone"]
     if backbone["class_path"].endswith("WideResNet"):
         backbone["init_args"] |= {"depth": 10, "widen_factor": 1}
+    if backbone["class_path"] == "torchvision.models.wide_resnet50_2":
+        backbone["class_path"] = "torchvision.models.resnet50"
+        backbone["init_args"] |= {"width_per_group": 8}
     if backbone["class_path"].endswith("CvT13"):
         backbone["init_args"] |= {
             "image_size": 32,
