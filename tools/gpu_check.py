@@ -20,17 +20,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "shared" / "src"))  # shared.projects needs only the standard library
+
+from shared.projects import discover  # noqa: E402
 
 
 def project_names() -> list[str]:
-    projects = ROOT / "projects"
-    return (
-        sorted(
-            p.name for p in projects.iterdir() if (p / "src" / p.name / "gpu_check.py").is_file()
-        )
-        if projects.is_dir()
-        else []
-    )
+    return [p.name for p in discover(ROOT) if p.has_module("gpu_check")]
 
 
 def run_project(

@@ -10,20 +10,30 @@ import json
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+if TYPE_CHECKING:
+    from shared.bench import BenchRecord
 
-def emit(project: str, check: str, value: float, unit: str, detail: str = "") -> None:
-    """Print one result line: ``{"project", "check", "value", "unit", "detail"}``."""
-    print(
-        json.dumps(
-            {"project": project, "check": check, "value": value, "unit": unit, "detail": detail}
-        ),
-        flush=True,
-    )
+
+def emit(project: str, check: str, value: float, unit: str, detail: str = "") -> dict[str, Any]:
+    """Print one result line ``{"project", "check", "value", "unit", "detail"}`` and return it."""
+    line = {"project": project, "check": check, "value": value, "unit": unit, "detail": detail}
+    print(json.dumps(line), flush=True)
+    return line
+
+
+def emit_record(project: str, check: str, record: BenchRecord) -> dict[str, Any]:
+    """Emit a ``shared.bench`` record, its min-max and target in the detail."""
+    target = ""
+    if record.target is not None:
+        target = f"; target {'>=' if record.higher_is_better else '<='} {record.target:g}"
+    detail = f"min-max {record.low:.3f}-{record.high:.3f}{target}; {record.detail}"
+    return emit(project, check, record.value, record.unit, detail)
 
 
 def cuda_device() -> torch.device:

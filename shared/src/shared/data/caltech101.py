@@ -13,7 +13,7 @@ from shared.data.errors import DatasetFormatError
 from shared.data.image_files import (
     ImageFileDataModule,
     Sample,
-    image_files,
+    class_samples,
     labels_of,
     require_dir,
     subfolders,
@@ -72,16 +72,9 @@ class Caltech101DataModule(ImageFileDataModule):
             raise DatasetFormatError(
                 folder, f"{len(classes)} class folders", f"at most {self.num_classes}"
             )
-        samples = [
-            (path, label)
-            for label, name in enumerate(classes)
-            for path in image_files(folder / name)
-        ]
+        samples = class_samples(folder, classes)
         if self.val_fraction == 0:
-            train, test = stratified_split(
-                labels_of(samples), (1 - self.test_fraction, self.test_fraction), self.split_seed
-            )
-            return {"train": [samples[i] for i in train], "test": [samples[i] for i in test]}
+            return self.hold_out_test(samples, self.test_fraction)
         fractions = (
             1 - self.test_fraction - self.val_fraction,
             self.val_fraction,

@@ -23,3 +23,10 @@ class DatasetFormatError(ValueError):
     def __init__(self, path: Path | str, found: str, expected: str) -> None:
         self.path = Path(path)
         super().__init__(f"{self.path}: found {found}, expected {expected}.")
+
+
+def require_dir(folder: Path, name: str, layout: str, source: str) -> Path:
+    """``folder`` if it is a directory, else a :class:`DatasetNotFoundError` saying what to do."""
+    if not folder.is_dir():
+        raise DatasetNotFoundError(name, folder, layout, source)
+    return folder

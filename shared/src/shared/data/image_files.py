@@ -16,7 +16,7 @@ from pytorch_lightning.utilities import rank_zero_warn
 from torch.utils.data import Dataset
 from torchvision import transforms as T
 
-from shared.data.errors import DatasetFormatError, DatasetNotFoundError
+from shared.data.errors import DatasetFormatError, DatasetNotFoundError, require_dir
 from shared.data.in_memory import InMemoryImageDataModule
 from shared.data.splits import stratified_split
 from shared.errors import ConfigError, check_range
@@ -37,13 +37,6 @@ def load_rgb(path: Path) -> Image.Image:
         raise DatasetFormatError(
             path, f"an unreadable image ({error})", "a decodable image file"
         ) from error
-
-
-def require_dir(folder: Path, name: str, layout: str, source: str) -> Path:
-    """``folder`` if it is a directory, else a :class:`DatasetNotFoundError` saying what to do."""
-    if not folder.is_dir():
-        raise DatasetNotFoundError(name, folder, layout, source)
-    return folder
 
 
 def require_file(path: Path, name: str, layout: str, source: str) -> Path:
@@ -89,6 +82,13 @@ class ImageFileDataset(Dataset):
         path, label = self.samples[index]
         image = self.images[index] if self.images is not None else load_rgb(path)
         return self.transform(image), label
+
+
+def class_samples(folder: Path, classes: Sequence[str]) -> list[Sample]:
+    """``(path, label)`` for every image in ``folder/<class>/``, labels in ``classes`` order."""
+    return [
+        (path, label) for label, name in enumerate(classes) for path in image_files(folder / name)
+    ]
 
 
 class ImageFileDataModule(InMemoryImageDataModule):
@@ -150,6 +150,13 @@ class ImageFileDataModule(InMemoryImageDataModule):
                 "less than 1",
             )
         return test_fraction
+
+    def hold_out_test(self, samples: list[Sample], test_fraction: float) -> dict[str, list[Sample]]:
+        """A seeded (``split_seed``), stratified train/test split of ``samples``."""
+        train, test = stratified_split(
+            labels_of(samples), (1 - test_fraction, test_fraction), self.split_seed
+        )
+        return {"train": [samples[i] for i in train], "test": [samples[i] for i in test]}
 
     @property
     def data_dir(self) -> Path:

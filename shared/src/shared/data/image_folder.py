@@ -15,12 +15,10 @@ from shared.data.errors import DatasetFormatError
 from shared.data.image_files import (
     ImageFileDataModule,
     Sample,
-    image_files,
-    labels_of,
+    class_samples,
     require_dir,
     subfolders,
 )
-from shared.data.splits import stratified_split
 from shared.errors import ConfigError
 
 IMAGE_FOLDER_LAYOUT = (
@@ -108,11 +106,7 @@ class ImageFolderDataModule(ImageFileDataModule):
                 raise DatasetFormatError(
                     self.folder, "a train/ folder", "class folders only (data.test_fraction > 0)"
                 )
-            samples = self._samples(self.folder, classes)
-            train, test = stratified_split(
-                labels_of(samples), (1 - self.test_fraction, self.test_fraction), self.split_seed
-            )
-            return {"train": [samples[i] for i in train], "test": [samples[i] for i in test]}
+            return self.hold_out_test(class_samples(self.folder, classes), self.test_fraction)
         splits = {}
         for split in ("train", "val", "test"):
             folder = self.folder / split
@@ -123,13 +117,5 @@ class ImageFolderDataModule(ImageFileDataModule):
                 raise DatasetFormatError(
                     folder, f"class folders {subfolders(folder)}", f"those of train/: {classes}"
                 )
-            splits[split] = self._samples(folder, classes)
+            splits[split] = class_samples(folder, classes)
         return splits
-
-    @staticmethod
-    def _samples(folder: Path, classes: list[str]) -> list[Sample]:
-        return [
-            (path, label)
-            for label, name in enumerate(classes)
-            for path in image_files(folder / name)
-        ]
