@@ -81,6 +81,8 @@ def detection_curves(
     hits = np.zeros(len(tracks))
     lengths = np.array([len(t.boxes) for t in tracks], dtype=np.float64)
     tp, fp, tbdr = [0], [0], [0.0]
+    # Tracks with hits / length >= alpha, kept as a running count: hits only grow.
+    detected_tracks = int(np.count_nonzero(hits / lengths >= alpha))
     for det in sorted(detections, key=lambda d: -d.score):
         new_tp, new_fp = 0, 0
         matched = [
@@ -95,10 +97,14 @@ def detection_curves(
             if key not in found:
                 found.add(key)
                 new_tp += 1
+                was_detected = hits[track_id] / lengths[track_id] >= alpha
                 hits[track_id] += 1
+                detected_tracks += int(
+                    not was_detected and hits[track_id] / lengths[track_id] >= alpha
+                )
         tp.append(tp[-1] + new_tp)
         fp.append(fp[-1] + new_fp)
-        tbdr.append(float(np.mean(hits / lengths >= alpha)))
+        tbdr.append(detected_tracks / len(tracks))
     fpr = np.asarray(fp, dtype=np.float64) / num_frames
     rbdr = np.asarray(tp, dtype=np.float64) / num_regions
     tbdr_arr = np.asarray(tbdr)
