@@ -177,6 +177,35 @@ def test_paste_ubnormal_writes_augmented_twins(tmp_path):
         convert.paste_ubnormal(tmp_path / "root", tmp_path / "seq", max_pixels=10)
 
 
+def test_paste_ubnormal_through_the_command_line(tmp_path, capsys):
+    fx.write_ubnormal_fixture(tmp_path / "ub")
+    convert.main(
+        [
+            "cut-ubnormal",
+            "--root",
+            str(tmp_path / "ub"),
+            "--out",
+            str(tmp_path / "seq"),
+            "--width",
+            "64",
+            "--height",
+            "36",
+        ]
+    )
+    assert "wrote 3 object frames" in capsys.readouterr().out
+    fx.write_aedmae_fixture(tmp_path / "root", tmp_path / "gt")
+    for kind in ("frames_abnormal", "masks_abnormal"):
+        shutil.rmtree(tmp_path / "root" / "train" / kind)
+    convert.main(
+        ["paste-ubnormal", "--root", str(tmp_path / "root"), "--sequences", str(tmp_path / "seq")]
+    )
+    assert "wrote 7 frames_abnormal/masks_abnormal pairs" in capsys.readouterr().out
+    record = load_aedmae(tmp_path / "root", "train")[0]
+    assert len(record.extras["frames_abnormal"]) == len(record.extras["masks_abnormal"]) == 7
+    mask = cv2.imread(str(record.extras["masks_abnormal"][0]), cv2.IMREAD_GRAYSCALE)
+    assert mask.shape == (36, 64) and (mask > 127).sum() > 0
+
+
 def test_paste_object_blends_like_the_official_script():
     frame = np.full((5, 5, 3), 250, np.uint8)
     obj = np.zeros((5, 5, 3), np.uint8)

@@ -96,6 +96,7 @@ class ClipDataset(Dataset):
         video = self.videos[v]
         frames = video.frames
         offsets = [-self.stride, 0, self.stride]
+        indices = [t + o if 0 <= t + o < len(frames) else t for o in offsets]
         centre = frames[t]
         mask = np.zeros(centre.shape[:2], np.float32)
         augmented = False
@@ -103,7 +104,8 @@ class ClipDataset(Dataset):
             rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, ())))
             augmented = bool(rng.random() < self.paste_probability)
         source = video.augmented if augmented and video.augmented is not None else frames
-        chosen = [source[t + o] if 0 <= t + o < len(frames) else source[t] for o in offsets]
+        # frame t is decoded once when no twin is used (a paster edits copies)
+        chosen = [centre if source is frames and i == t else source[i] for i in indices]
         if augmented and video.augmented is not None:
             mask = video.augmented_masks[t].astype(np.float32) / 255.0  # bilinear-resized 0/255
         elif augmented:

@@ -3,7 +3,7 @@ benchmark on CUDA, as JSON lines. Imports neither jsonargparse nor ``shared.cli`
 
 from __future__ import annotations
 
-import json
+import functools
 import time
 
 import torch
@@ -11,15 +11,11 @@ import torch
 from fast_vad_mae.losses import teacher_loss
 from fast_vad_mae.model import MaskedAutoencoderCvT, preset
 from fast_vad_mae.timed_calls import inputs, teacher_call, teacher_student_call
+from shared import gpucheck
 from shared.vad.fps import measure_fps
 
 PROJECT = "fast_vad_mae"
-
-
-def emit(check: str, value: float, unit: str, detail: str = "") -> dict:
-    line = {"project": PROJECT, "check": check, "value": value, "unit": unit, "detail": detail}
-    print(json.dumps(line), flush=True)
-    return line
+emit = functools.partial(gpucheck.emit, PROJECT)
 
 
 def run_checks(

@@ -248,8 +248,14 @@ class FastVadMAE(pl.LightningModule):
         return scores
 
     def _metrics(
-        self, per_video: dict[int, dict[str, np.ndarray]], regions: bool, name: str | None = None
+        self,
+        per_video: dict[int, dict[str, np.ndarray]],
+        regions: bool,
+        name: str | None = None,
+        region_cache: dict[tuple[str, float], dict[str, float]] | None = None,
     ) -> dict[str, float]:
+        """Frame metrics, plus region metrics when asked; scorers sharing a map key and spatial
+        sigma share one region computation through ``region_cache``."""
         videos = self.trainer.datamodule.test_videos
         order = sorted(per_video)
         labels = [videos[v].labels for v in order]
@@ -257,9 +263,12 @@ class FastVadMAE(pl.LightningModule):
         metrics = frame_metrics(labels, self.frame_scores(per_video, name), scorer(name).post)
         tracks = [t for v in order for t in videos[v].tracks]
         if regions and tracks:
-            key = self._map_key(name)
-            maps = [smooth_maps(per_video[v][key], scorer(name).spatial_sigma) for v in order]
-            metrics.update(region_metrics(maps, tracks, [videos[v].name for v in order]))
+            cache = {} if region_cache is None else region_cache
+            key, sigma = self._map_key(name), scorer(name).spatial_sigma
+            if (key, sigma) not in cache:
+                maps = [smooth_maps(per_video[v][key], sigma) for v in order]
+                cache[key, sigma] = region_metrics(maps, tracks, [videos[v].name for v in order])
+            metrics.update(cache[key, sigma])
         return metrics
 
     def on_test_epoch_start(self) -> None:
@@ -271,8 +280,9 @@ class FastVadMAE(pl.LightningModule):
     def on_test_epoch_end(self) -> None:
         per_video = self._collect(self._test_outputs)
         self.test_results = {"per_video": per_video, "metrics": {}}
+        region_cache: dict[tuple[str, float], dict[str, float]] = {}
         for index, name in enumerate((self.hparams.scorer_name, *self.hparams.extra_scorers)):
-            metrics = self._metrics(per_video, self.hparams.compute_regions, name)
+            metrics = self._metrics(per_video, self.hparams.compute_regions, name, region_cache)
             self.test_results["metrics"][name] = metrics
             prefix = "test" if index == 0 else f"test/{name}"
             for key, value in metrics.items():

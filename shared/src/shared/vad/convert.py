@@ -230,10 +230,13 @@ def main(argv: list[str] | None = None) -> None:
         print(f"wrote {videos_to_frames(args.videos, args.out)} frames under {args.out}")
     elif args.command == "compute-gradients":
         print(f"wrote {compute_gradients(args.frames, args.out)} gradient images to {args.out}")
-    else:
+    elif args.command == "cut-ubnormal":
         print(
             f"wrote {len(cut_ubnormal(args.root, args.out, (args.width, args.height)))} object frames to {args.out}"
         )
+    elif args.command == "paste-ubnormal":
+        written = paste_ubnormal(args.root, args.sequences, seed=args.seed)
+        print(f"wrote {written} frames_abnormal/masks_abnormal pairs under {args.root / 'train'}")
 
 
 if __name__ == "__main__":

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from shared.data.errors import DatasetFormatError, DatasetNotFoundError
+from shared.data.errors import DatasetFormatError, DatasetNotFoundError, require_dir
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 SOURCES = {
@@ -41,15 +42,12 @@ class VideoRecord:
     extras: dict[str, tuple[Path, ...]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return (
-            len(self.frame_paths) if self.video_path is None else video_frame_count(self.video_path)
-        )
+        return len(self.frame_paths) if self.video_path is None else self._video_frame_count
 
-
-def _require_dir(path: Path, dataset: str, layout: str) -> Path:
-    if not path.is_dir():
-        raise DatasetNotFoundError(dataset, path, layout, SOURCES[dataset])
-    return path
+    @cached_property
+    def _video_frame_count(self) -> int:
+        """Decoded once per record (counting decodes the whole video)."""
+        return video_frame_count(self.video_path)
 
 
 def frame_index(path: Path) -> int:
@@ -189,8 +187,11 @@ def _avenue_vol_label(path: Path) -> list[np.ndarray]:
 def load_avenue(root: Path, split: str) -> list[VideoRecord]:
     """CUHK Avenue: ``{training,testing}_videos/NN.avi``; test masks ``testing_label_mask/N_label.mat``."""
     layout = "training_videos/01.avi, testing_videos/01.avi, testing_label_mask/1_label.mat"
-    folder = _require_dir(
-        Path(root) / f"{'training' if split == 'train' else 'testing'}_videos", "avenue", layout
+    folder = require_dir(
+        Path(root) / f"{'training' if split == 'train' else 'testing'}_videos",
+        "avenue",
+        layout,
+        SOURCES["avenue"],
     )
     records = []
     for video in sorted(folder.glob("*.avi")):
@@ -214,9 +215,13 @@ def load_shanghaitech(root: Path, split: str) -> list[VideoRecord]:
     root = Path(root)
     layout = "training/videos/01_001.avi, testing/frames/01_0014/000.jpg, testing/test_frame_mask/01_0014.npy"
     if split == "train":
-        folder = _require_dir(root / "training" / "videos", "shanghaitech", layout)
+        folder = require_dir(
+            root / "training" / "videos", "shanghaitech", layout, SOURCES["shanghaitech"]
+        )
         return [VideoRecord(v.stem, video_path=v) for v in sorted(folder.glob("*.avi"))]
-    frames_root = _require_dir(root / "testing" / "frames", "shanghaitech", layout)
+    frames_root = require_dir(
+        root / "testing" / "frames", "shanghaitech", layout, SOURCES["shanghaitech"]
+    )
     records = []
     for folder in sorted(p for p in frames_root.iterdir() if p.is_dir()):
         record = VideoRecord(folder.name, numbered_frames(folder))
@@ -264,7 +269,7 @@ def load_ped2(root: Path, split: str) -> list[VideoRecord]:
     layout = (
         "Train/Train001/001.tif, Test/Test001/001.tif, Test/Test001_gt/001.bmp, Test/UCSDped2.m"
     )
-    folder = _require_dir(Path(root) / name, "ped2", layout)
+    folder = require_dir(Path(root) / name, "ped2", layout, SOURCES["ped2"])
     gt = None
     if split == "test":
         script = folder / "UCSDped2.m"
@@ -317,7 +322,9 @@ def load_ubnormal(root: Path, split: str) -> list[VideoRecord]:
     ``extras["tracks"]`` the track file; labels = any object pixel in a frame.
     """
     layout = "train/frames/<video>/0000.jpg, train/annotations/<video>_annotations/<video>_0000_gt.png, <video>_tracks.txt"
-    frames_root = _require_dir(Path(root) / split / "frames", "ubnormal", layout)
+    frames_root = require_dir(
+        Path(root) / split / "frames", "ubnormal", layout, SOURCES["ubnormal"]
+    )
     records = []
     for folder in sorted(p for p in frames_root.iterdir() if p.is_dir()):
         record = VideoRecord(folder.name, numbered_frames(folder))
@@ -359,7 +366,7 @@ def load_aedmae(root: Path, split: str, gt_root: Path | None = None) -> list[Vid
     layout = (
         "<root>/train/frames/<video>/0.png, <root>/test/frames/<video>/0.jpg, <gt_root>/<video>.txt"
     )
-    frames_root = _require_dir(Path(root) / split / "frames", "aed-mae", layout)
+    frames_root = require_dir(Path(root) / split / "frames", "aed-mae", layout, SOURCES["aed-mae"])
     records = []
     for folder in sorted(p for p in frames_root.iterdir() if p.is_dir()):
         record = VideoRecord(folder.name, numbered_frames(folder))

@@ -1,17 +1,16 @@
 """Frames-per-second measured honestly (spec protocol): pre-built tensors (no data loading),
 ``torch.inference_mode``, warm-up, median and spread over timed repeats, CUDA synchronised,
-and the machine (threads, load) recorded with every number."""
+and the machine (threads, load) recorded with every number (by :class:`BenchRecord`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from shared.bench import BenchRecord, throughput
-from shared.machine import describe_machine
 
 
 @dataclass
@@ -21,7 +20,6 @@ class FPSResult:
     median: float
     low: float
     high: float
-    machine: dict[str, Any] = field(default_factory=describe_machine)
 
     def record(self, project: str, detail: str = "") -> BenchRecord:
         note = f"batch {self.batch}, inference_mode, warm-up excluded, data loading excluded"
