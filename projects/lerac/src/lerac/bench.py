@@ -33,7 +33,6 @@ class StepView:
     callbacks: list[Any] = field(default_factory=list)
     global_step: int = 0
     current_epoch: int = 0
-    max_epochs: int = 1
 
 
 @dataclass
@@ -70,6 +69,7 @@ def step_pair(
     view = StepView([grouped], batches, [lerac, recorder])
     module = ModuleView(SimpleNamespace(lr=0.1, lr_schedule="constant"), [])
     lerac.on_train_start(view, module)
+    recorder.on_train_start(view, module)
 
     def conventional() -> None:
         _step(model, plain, images, labels)

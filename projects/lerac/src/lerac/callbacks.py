@@ -24,6 +24,13 @@ def _group_name(group: dict[str, Any], index: int) -> str:
     return str(group.get("name", f"group{index}"))
 
 
+def _run_dir(trainer: pl.Trainer) -> Path:
+    """The run folder (created if missing) that the callbacks write their files into."""
+    out = Path(trainer.log_dir or trainer.default_root_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 class LeRaC(pl.Callback):
     """Raises each block's learning rate from its own start to η⁽⁰⁾ (the module's ``lr``).
 
@@ -261,11 +268,13 @@ class LRTrajectory(pl.Callback):
         self.rows: list[list[float]] = []
         self.names: list[str] = []
 
-    def _record(self, trainer: pl.Trainer, batch_idx: int, force: bool = False) -> None:
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         groups = _optimizer(trainer).param_groups
         self.names = [_group_name(g, i) for i, g in enumerate(groups)]
-        lrs = [float(g["lr"]) for g in groups]
-        if force or not self.rows or self.rows[-1][3:] != lrs:
+
+    def _record(self, trainer: pl.Trainer, batch_idx: int) -> None:
+        lrs = [float(g["lr"]) for g in _optimizer(trainer).param_groups]
+        if not self.rows or self.rows[-1][3:] != lrs:
             row = [trainer.global_step, trainer.current_epoch + 1, batch_idx + 1, *lrs]
             self.rows.append(row)
 
@@ -278,8 +287,7 @@ class LRTrajectory(pl.Callback):
         if not self.rows or not trainer.is_global_zero:
             return
         self.rows.append([trainer.global_step, trainer.current_epoch, 0, *self.rows[-1][3:]])
-        out = Path(trainer.log_dir or trainer.default_root_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = _run_dir(trainer)
         csv_path = out / f"{self.filename}.csv"
         with csv_path.open("w", newline="") as handle:
             writer = csv.writer(handle)
@@ -336,9 +344,7 @@ class DivergenceMonitor(pl.Callback):
             self._mark(f"val accuracy {float(accuracy):.3f} at chance after epoch {epoch}", epoch)
 
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        out = Path(trainer.log_dir or trainer.default_root_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "divergence.json").write_text(json.dumps(self.report, indent=2) + "\n")
+        (_run_dir(trainer) / "divergence.json").write_text(json.dumps(self.report, indent=2) + "\n")
 
     def state_dict(self) -> dict[str, Any]:
         return dict(self.report)

@@ -10,28 +10,52 @@ from torch import nn
 from shared.errors import ConfigError, check_range
 
 
-def gaussian_kernel(size: int, sigma: float) -> torch.Tensor:
-    """A ``size x size`` Gaussian centred on the middle pixel, normalised to sum to 1."""
+def _squared_distances(size: int) -> torch.Tensor:
+    """Squared distances (float64) of a ``size x size`` grid from its middle pixel."""
     if size < 1 or size % 2 == 0:
         raise ConfigError("model.cbs_kernel_size", size, "an odd size >= 1")
-    check_range("model.cbs_sigma", sigma, 0.0, low_inclusive=False)
     offsets = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    squared = offsets[:, None] ** 2 + offsets[None, :] ** 2
+    return offsets[:, None] ** 2 + offsets[None, :] ** 2
+
+
+def _normalised_gaussian(squared: torch.Tensor, sigma: float | torch.Tensor) -> torch.Tensor:
+    """``exp(-d² / 2σ²)`` over float64 squared distances, normalised to sum to 1, as float32."""
     kernel = torch.exp(-squared / (2 * sigma**2))
     return (kernel / kernel.sum()).float()
 
 
+def gaussian_kernel(size: int, sigma: float) -> torch.Tensor:
+    """A ``size x size`` Gaussian centred on the middle pixel, normalised to sum to 1."""
+    squared = _squared_distances(size)
+    check_range("model.cbs_sigma", sigma, 0.0, low_inclusive=False)
+    return _normalised_gaussian(squared, sigma)
+
+
 class GaussianSmoothing(nn.Module):
-    """Depthwise blur with zero padding ``size // 2``; ``sigma`` is a buffer, so it is checkpointed."""
+    """Depthwise blur with zero padding ``size // 2``; ``sigma`` is a buffer, so it is checkpointed.
+
+    The kernel is rebuilt from the current ``sigma`` on every forward, on the module's device
+    (no host sync), bit-identical to :func:`gaussian_kernel`.
+    """
 
     def __init__(self, kernel_size: int = 3, sigma: float = 1.0) -> None:
         super().__init__()
         gaussian_kernel(kernel_size, sigma)  # validates both
         self.kernel_size = kernel_size
         self.register_buffer("sigma", torch.tensor(float(sigma)))
+        # Whole numbers, kept as int64 so a module-wide dtype cast leaves them exact.
+        self.register_buffer(
+            "squared", _squared_distances(kernel_size).to(torch.int64), persistent=False
+        )
+
+    def set_sigma(self, sigma: float) -> None:
+        """Set σ in place (checked once stored, as the blur will see it)."""
+        self.sigma.fill_(sigma)
+        check_range("model.cbs_sigma", float(self.sigma), 0.0, low_inclusive=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        kernel = gaussian_kernel(self.kernel_size, float(self.sigma)).to(x)
+        squared = self.squared.to(torch.float64)
+        kernel = _normalised_gaussian(squared, self.sigma.to(torch.float64)).to(x)
         weight = kernel.expand(x.shape[1], 1, self.kernel_size, self.kernel_size)
         return F.conv2d(x, weight, padding=self.kernel_size // 2, groups=x.shape[1])
 

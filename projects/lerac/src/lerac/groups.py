@@ -28,7 +28,6 @@ from shared.errors import ConfigError
 
 RateRule = Literal["eta0", "curriculum", "classifier"]
 RATE_RULES: tuple[str, ...] = RateRule.__args__
-PRESETS = ("resnet", "wrn_official", "wrn", "cvt")
 
 # The official WRN dictionary: blocks per stage of torchvision's WRN-50-2 (quirk Q3).
 OFFICIAL_WRN_BLOCKS = {"layer1": 3, "layer2": 4, "layer3": 6, "layer4": 3}
@@ -171,6 +170,7 @@ _PRESET_BUILDERS = {
     "wrn": wrn_grouping,
     "cvt": cvt_grouping,
 }
+PRESETS = tuple(_PRESET_BUILDERS)
 
 
 def parse_blocks(spec: Sequence[dict[str, Any]]) -> list[Block]:
@@ -219,7 +219,6 @@ def assign_parameters(
 ) -> list[list[nn.Parameter]]:
     """Each block's parameters; every trainable parameter must fall in exactly one block."""
     members: list[list[nn.Parameter]] = [[] for _ in blocks]
-    used = [False] * len(blocks)
     used_prefix: set[tuple[int, str]] = set()
     for name, param in named_parameters:
         if not param.requires_grad:
@@ -241,7 +240,6 @@ def assign_parameters(
                 f"Parameter `{name}` is in two or more blocks: {[blocks[i].name for i in owners]}.",
             )
         members[owners[0]].append(param)
-        used[owners[0]] = True
         used_prefix.update(hits)
     for index, block in enumerate(blocks):
         for prefix in block.prefixes:

@@ -85,7 +85,7 @@ class CBSClassifier(ImageClassifier):
     def smooth_for_epoch(self, epoch: int) -> None:
         """Set σ for a (0-based) epoch."""
         hp = self.hparams
-        self.smoothing.sigma.fill_(cbs_sigma(epoch, hp.cbs_sigma, hp.cbs_factor, hp.cbs_every))
+        self.smoothing.set_sigma(cbs_sigma(epoch, hp.cbs_sigma, hp.cbs_factor, hp.cbs_every))
 
     def on_train_epoch_start(self) -> None:
         self.smooth_for_epoch(self.current_epoch)

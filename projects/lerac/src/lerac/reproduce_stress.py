@@ -11,7 +11,7 @@ import json
 import time
 from pathlib import Path
 
-from lerac.reproduce import plot_val_curves
+from lerac.reproduce import METRICS, plot_val_curves
 from lerac.sweep import accuracy, run_sweep, val_curve
 from shared.results import (
     Measurement,
@@ -35,6 +35,7 @@ NOTES = [
 
 
 def diverged(summary: dict) -> dict:
+    """A run's ``divergence.json`` report."""
     return json.loads((Path(summary["run_dir"]) / "divergence.json").read_text())
 
 
@@ -42,27 +43,25 @@ def main() -> None:
     out = results_dir("lerac/stress")
     start = time.perf_counter()
     runs = run_sweep(METHODS, SEEDS)
+    reports = {method: [diverged(s) for s in summaries] for method, summaries in runs.items()}
     rows = []
     for method, summaries in runs.items():
-        flags = [1.0 if diverged(s)["diverged"] else 0.0 for s in summaries]
+        flags = [1.0 if report["diverged"] else 0.0 for report in reports[method]]
         rows.append(
             ResultRow(
                 SETTING, method, "diverged", Measurement.from_values(flags, SEEDS), PaperValue()
             )
         )
-        for which, metric in (
-            ("last", "test acc, last epoch (%)"),
-            ("best", "test acc, best-val epoch (%)"),
-        ):
+        for which, metric in METRICS.items():
             values = [accuracy(s, which) for s in summaries]
             rows.append(ResultRow(SETTING, method, metric, Measurement.from_values(values, SEEDS)))
     reasons = {
         method: {
-            seed: diverged(s)
-            for seed, s in zip(SEEDS, summaries, strict=True)
-            if diverged(s)["diverged"]
+            seed: report
+            for seed, report in zip(SEEDS, method_reports, strict=True)
+            if report["diverged"]
         }
-        for method, summaries in runs.items()
+        for method, method_reports in reports.items()
     }
     notes = [*NOTES, f"Diverged runs (seed: reason): {json.dumps(reasons)}"]
     results = Results(
