@@ -4,6 +4,7 @@ official per-image loop (and a leaner one), each pair interleaved in one run on 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -12,6 +13,7 @@ from torch import nn
 
 from cbm.model import MaskIn
 from cbm.saliency import sobel_patch_saliency
+from cbm.schedules import CYCLE_40
 from shared.bench import BenchRecord, compare
 from shared.models.resnet_cifar import digits_resnet
 
@@ -27,15 +29,21 @@ def train_steps(
     probs: torch.Tensor,
     ratio: float,
     patches: int = 4,
+    autocast: bool = False,
 ) -> tuple[Callable[[], None], Callable[[], None]]:
-    """Two SGD steps on the same model and batch: without MaskIn, and with it at ``ratio``."""
+    """Two SGD steps on the same model and batch: without MaskIn, and with it at ``ratio``.
+
+    ``autocast`` runs the forward pass and the loss in bf16 autocast (the masking stays outside).
+    """
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     masking = MaskIn(patches).train()
     model.train()
 
     def step(inputs: torch.Tensor) -> None:
         optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(model(inputs), labels).backward()
+        with torch.autocast(images.device.type, torch.bfloat16, enabled=autocast):
+            loss = F.cross_entropy(model(inputs), labels)
+        loss.backward()
         optimizer.step()
 
     return (lambda: step(images)), (lambda: step(masking(images, ratio, probs)))
@@ -102,14 +110,9 @@ def saliency_speedup(
 ) -> BenchRecord:
     """Images/s of ``ours`` over ``loop`` on the same images, interleaved."""
     pair = compare(ours, loop, items=count, repeats=repeats, warmup=1)
-    return BenchRecord(
-        PROJECT,
-        f"saliency speed-up, batched torch vs {baseline} ({count} CIFAR-size images at 64 px)",
-        pair.median,
-        "x",
-        min(pair.ratios),
-        max(pair.ratios),
-        target=target,
+    name = f"saliency speed-up, batched torch vs {baseline} ({count} CIFAR-size images at 64 px)"
+    return replace(
+        pair.record(PROJECT, name, target),
         higher_is_better=True,
         detail=f"ours {pair.a_items_per_s:.0f} images/s, loop {pair.b_items_per_s:.0f} images/s",
     )
@@ -120,7 +123,7 @@ def run(count: int = 512, repeats: int = 15) -> list[BenchRecord]:
     images = torch.rand(64, 3, 16, 16) * 2 - 1
     labels = torch.arange(64) % 10
     probs = sobel_patch_saliency(images, 4)
-    plain, masked = train_steps(digits_resnet(10), images, labels, probs, ratio=0.4036)
+    plain, masked = train_steps(digits_resnet(10), images, labels, probs, ratio=CYCLE_40[1])
     step = compare(plain, masked, items=64, repeats=repeats, number=5).record(
         PROJECT,
         "train step with MaskIn / without (digits ResNet, batch 64, 16 px, K=6 of 16, rounds of 5 steps)",

@@ -26,10 +26,9 @@ def plot_masked_samples(path: Path, samples: int = 8, seed: int = 0) -> Path:
     images = torch.stack([dataset[i][0] for i in range(samples)])
     probs = data.probs[:samples]
     masking = MaskIn(4).train()
-    generator_state = torch.get_rng_state()
-    torch.manual_seed(seed)
-    stages = [(r, masking(images, r, probs)) for r in fibonacci_cycle(*CYCLE_40)]
-    torch.set_rng_state(generator_state)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        stages = [(r, masking(images, r, probs)) for r in fibonacci_cycle(*CYCLE_40)]
     stage_rows = [(f"r={r:.3f}, K={masked_patch_count(r, 4)}", x) for r, x in stages]
     rows = [("clean", images), ("p (Sobel)", None), *stage_rows]
     fig, axes = plt.subplots(len(rows), samples, figsize=(1.1 * samples, 1.15 * len(rows)))

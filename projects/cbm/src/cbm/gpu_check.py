@@ -11,15 +11,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from cbm.bench import STEP_TARGET
+from cbm.bench import STEP_TARGET, train_steps
 from cbm.model import MaskIn
 from cbm.saliency import sobel_patch_saliency
+from cbm.schedules import CYCLE_40
 from shared.bench import compare, throughput
-from shared.gpucheck import bf16_train_step, cuda_device, emit
+from shared.gpucheck import bf16_train_step, cuda_device, emit, emit_record
 from shared.models.resnet_cifar import cifar_resnet18
 
 PROJECT = "cbm"
-RATIO = 0.4036067977500615
 
 
 def main() -> None:
@@ -35,38 +35,19 @@ def main() -> None:
     masking = MaskIn(4).train()
 
     def masked_loss(model, x, y):
-        return F.cross_entropy(model(masking(x, RATIO, probs)), y)
+        return F.cross_entropy(model(masking(x, CYCLE_40[1], probs)), y)
 
     bf16_train_step(
         PROJECT, "ResNet-18 + MaskIn (CIFAR 32 px)", cifar_resnet18(10), images, labels, masked_loss
     )
 
-    model = cifar_resnet18(10).to(device).train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-
-    def step(inputs):
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
-            loss = F.cross_entropy(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-
-    record = compare(
-        lambda: step(images),
-        lambda: step(masking(images, RATIO, probs)),
-        items=64,
-        repeats=21,
-        device=device,
-    ).record(
+    plain, masked = train_steps(
+        cifar_resnet18(10).to(device), images, labels, probs, CYCLE_40[1], autocast=True
+    )
+    record = compare(plain, masked, items=64, repeats=21, device=device).record(
         PROJECT, "train step with MaskIn / without (ResNet-18, batch 64, bf16)", target=STEP_TARGET
     )
-    emit(
-        PROJECT,
-        "MaskIn step cost",
-        record.value,
-        "x",
-        f"min-max {record.low:.3f}-{record.high:.3f}; target <= {STEP_TARGET}; {record.detail}",
-    )
+    emit_record(PROJECT, "MaskIn step cost", record)
 
     batch = torch.randint(0, 256, (4096, 3, 32, 32), device=device, dtype=torch.uint8)
     median, low, high = throughput(
