@@ -3,7 +3,7 @@ clear errors for bad input."""
 
 import pytest
 import torch
-from gini_loss.losses import batch_class_histogram, gini_impurity_loss
+from gini_loss.losses import BatchClasses, batch_class_histogram, gini_impurity_loss
 from gini_loss.model import CifarResNet50
 from gini_loss.module import DiscErnClassifier
 from gini_loss.objective import DiscErnObjective, losses_active
@@ -34,7 +34,7 @@ def test_total_equals_ce_before_start_epoch_and_adds_weighted_terms_after():
     before, terms = objective(logits, labels, maps, epoch=1)
     torch.testing.assert_close(before, terms["ce"])
     after, terms_after = objective(logits, labels, maps, epoch=2)
-    pieces = [objective.feature_terms(m, labels, 3) for m in maps]
+    pieces = [objective.tap_terms(m, BatchClasses.of(labels, 3)) for m in maps]
     expected = (
         terms["ce"]
         + (0.5 * pieces[0][0] + 1.0 * pieces[1][0]) / 2

@@ -13,7 +13,7 @@ from gini_loss.bench import TARGET, step_pair
 from gini_loss.model import CifarResNet50
 from gini_loss.module import DiscErnClassifier
 from shared.bench import compare
-from shared.gpucheck import bf16_train_step, cuda_device, emit
+from shared.gpucheck import bf16_train_step, cuda_device, emit, emit_record
 
 PROJECT = "gini_loss"
 
@@ -41,13 +41,7 @@ def main() -> None:
     record = compare(ce_step, discern_step, items=200, repeats=21, device=device).record(
         PROJECT, "train step, CE+Gini+KL / CE (ResNet-50, batch 200, bf16)", target=TARGET
     )
-    emit(
-        PROJECT,
-        "train step cost, CE+Gini+KL / CE",
-        record.value,
-        "x",
-        f"min-max {record.low:.3f}-{record.high:.3f}; target <= {TARGET}; {record.detail}",
-    )
+    emit_record(PROJECT, "train step cost, CE+Gini+KL / CE", record)
 
 
 if __name__ == "__main__":

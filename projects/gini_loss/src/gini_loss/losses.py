@@ -130,18 +130,18 @@ def batch_class_histogram(labels: torch.Tensor, num_classes: int) -> torch.Tenso
     return BatchClasses.of(labels, num_classes).histogram()
 
 
-def resolve_target(
-    target: Target, classes: BatchClasses, like: torch.Tensor
-) -> torch.Tensor | None:
-    """The KL target ``pi`` for this batch: its histogram, uniform, a fixed vector, or None."""
-    if target is None:
-        return None
-    num_classes = classes.onehot.shape[1]
+def fixed_target(
+    target: Target, num_classes: int, like: torch.Tensor | None = None
+) -> torch.Tensor:
+    """A KL target that does not depend on the batch, validated: ``"uniform"`` or a vector of
+    ``num_classes`` non-negative values summing to 1, in the dtype and on the device of ``like``
+    (float32 on the CPU by default)."""
+    like = torch.zeros(()) if like is None else like
     if isinstance(target, str):
-        if target == "batch":
-            return classes.histogram().to(like)
         if target == "uniform":
             return torch.full((num_classes,), 1.0 / num_classes).to(like)
+        if target == "batch":
+            raise ValueError("the 'batch' target is the batch's histogram, not a fixed target")
         raise ValueError(f"target must be 'batch', 'uniform', a vector or None; got {target!r}")
     vector = torch.as_tensor(target).to(like)
     if (
@@ -153,6 +153,17 @@ def resolve_target(
             f"a fixed KL target must be {num_classes} non-negative values summing to 1; got {vector.tolist()}"
         )
     return vector
+
+
+def resolve_target(
+    target: Target, classes: BatchClasses, like: torch.Tensor
+) -> torch.Tensor | None:
+    """The KL target ``pi`` for this batch: its histogram, uniform, a fixed vector, or None."""
+    if target is None:
+        return None
+    if isinstance(target, str) and target == "batch":
+        return classes.histogram().to(like)
+    return fixed_target(target, classes.onehot.shape[1], like)
 
 
 def feature_class_kl(

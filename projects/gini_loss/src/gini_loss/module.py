@@ -15,7 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from gini_loss.losses import EPS, BatchClasses, resolve_target
+from gini_loss.losses import EPS, fixed_target
 from gini_loss.metric import FeatureGini
 from gini_loss.objective import DiscErnObjective
 from gini_loss.taps import FeatureTaps
@@ -62,8 +62,7 @@ class DiscErnClassifier(ImageClassifier):
             )
         if isinstance(target, (list, tuple)):
             try:
-                no_labels = BatchClasses.of(torch.zeros(0, dtype=torch.long), num_classes)
-                resolve_target(list(target), no_labels, torch.zeros(()))
+                fixed_target(list(target), num_classes)
             except ValueError as error:
                 raise ConfigError(
                     "model.target",
@@ -106,17 +105,13 @@ class DiscErnClassifier(ImageClassifier):
         loss, terms = self.objective(logits, labels, features, self.current_epoch)
         return loss, logits, terms
 
-    def validation_step(self, batch, batch_idx: int) -> None:
+    def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], split: str, metric) -> None:
+        """The validation/test step, with each tap's features added to the split's Gini."""
         with self._tapped() as features:
-            super().validation_step(batch, batch_idx)
-        for metric, tap in zip(self.val_gini, features, strict=True):
-            metric.update(tap, batch[1])
-
-    def test_step(self, batch, batch_idx: int) -> None:
-        with self._tapped() as features:
-            super().test_step(batch, batch_idx)
-        for metric, tap in zip(self.test_gini, features, strict=True):
-            metric.update(tap, batch[1])
+            super()._evaluate(batch, split, metric)
+        ginis = self.val_gini if split == "val" else self.test_gini
+        for gini, tap in zip(ginis, features, strict=True):
+            gini.update(tap, batch[1])
 
     def _log_gini(self, split: str, ginis: nn.ModuleList) -> None:
         values = torch.stack([metric.compute() for metric in ginis])

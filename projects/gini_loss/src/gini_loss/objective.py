@@ -63,16 +63,11 @@ class DiscErnObjective:
         self.start_epoch, self.target, self.lambda_ce = start_epoch, target, lambda_ce
         self.eps, self.official_eps_order = eps, official_eps_order
 
-    def feature_terms(
-        self, features: torch.Tensor, labels: torch.Tensor, num_classes: int
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unweighted ``(Gini, KL)`` of one tap (KL is 0 when the target is None)."""
-        return self.tap_terms(features, BatchClasses.of(labels, num_classes))
-
     def tap_terms(
         self, features: torch.Tensor, classes: BatchClasses
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """:meth:`feature_terms` with the batch's labels already in ``classes`` (shared by taps).
+        """Unweighted ``(Gini, KL)`` of one tap (KL is 0 when the target is None), the batch's
+        labels already in ``classes`` (built once, shared by the taps).
 
         Computed in float32 even under bf16 autocast: ``eps = 1e-10`` and the per-class sums
         would otherwise be rounded away.
