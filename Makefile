@@ -47,7 +47,7 @@ reproduce: $(addprefix reproduce-,$(PROJECTS))
 
 # One torch thread makes CPU reproductions bit-for-bit repeatable (results differ in the last
 # digits with the thread count); override with REPRO_THREADS=N.
-reproduce-lerac-stress reproduce-%: export REPRO_THREADS ?= 1
+reproduce-%: export REPRO_THREADS ?= 1
 
 reproduce-lerac-stress: setup
 	cd projects/lerac && $(RUN) python -m lerac.reproduce_stress

@@ -91,7 +91,7 @@ def write_ped2_fixture(root: Path, frames: int = 6, seed: int = 0) -> dict[str, 
             [n.replace(".tif", ".bmp") for n in names],
         )
     (root / "Test" / "UCSDped2.m").write_text(
-        "TestVideoFile = {};\nTestVideoFile{end+1}.gt_frame = [3:5];\n".replace("{end+1}", "{1}")
+        "TestVideoFile = {};\nTestVideoFile{1}.gt_frame = [3:5];\n"
         + "TestVideoFile{2}.gt_frame = [];\n"
     )
     return labels
