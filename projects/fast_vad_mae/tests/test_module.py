@@ -60,6 +60,17 @@ def test_test_time_masking_is_seeded():
     assert not torch.equal(first["e_l2"], module.score_batch(batch, 0)["e_l2"])
 
 
+def test_only_the_pixel_maps_a_scorer_reads_are_kept():
+    """A paper config (paper scorer, no region metrics) keeps one T x H x W map, not two."""
+    paper = FastVadMAE(scorer_name="paper_avenue", compute_regions=False)
+    assert paper.map_keys == {"map"}
+    assert set(paper.eval().score_batch(_batch(), 0)) == {"e_l1", "e_l2", "d_l1", "d_l2", "map"}
+    frame_only = FastVadMAE(scorer_name="code_shanghai", compute_regions=False)
+    assert frame_only.map_keys == set()
+    regions = FastVadMAE(scorer_name="demo", extra_scorers=["demo_teacher_only"])
+    assert regions.map_keys == {"map", "map_teacher"}
+
+
 def test_bad_model_settings_are_clear_errors():
     with pytest.raises(ConfigError, match="mask_ratio"):
         FastVadMAE(mask_ratio=0.3)

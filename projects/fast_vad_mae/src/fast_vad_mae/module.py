@@ -164,6 +164,8 @@ class FastVadMAE(pl.LightningModule):
         target[:, 3] = -1.0  # at test time the map channel is all normal
         tokens = patchify(target, self.model.patch_size)
         sums: dict[str, torch.Tensor] = defaultdict(lambda: 0)
+        map_keys, weights = self.map_keys, scorer(hp.scorer_name).weights
+        grid, patch = self.model.grid, self.model.patch_size
         for draw in range(hp.test_masks):
             seed = hp.test_seed * 1_000_003 + batch_idx * 101 + draw
             generator = torch.Generator(target.device).manual_seed(seed)
@@ -172,21 +174,21 @@ class FastVadMAE(pl.LightningModule):
                 key = error.lower()
                 sums[f"e_{key}"] = sums[f"e_{key}"] + teacher_error(out, tokens, error)
                 sums[f"d_{key}"] = sums[f"d_{key}"] + discrepancy(out, error)
-            if self.needs_maps:
-                weights = scorer(hp.scorer_name).weights
-                grid, patch = self.model.grid, self.model.patch_size
-                sums["map"] = sums["map"] + pixel_map(out, target, patch, grid, weights)
-                teacher_only = replace(out, student=None)
-                sums["map_teacher"] = sums["map_teacher"] + pixel_map(
-                    teacher_only, target, patch, grid, weights
-                )
+            for key in map_keys:
+                source = out if key == "map" else replace(out, student=None)
+                sums[key] = sums[key] + pixel_map(source, target, patch, grid, weights)
         return {k: v / hp.test_masks for k, v in sums.items()}
 
     @property
-    def needs_maps(self) -> bool:
-        """Pixel maps are kept (memory: T x H x W per video) only for region metrics or paper scorers."""
+    def map_keys(self) -> set[str]:
+        """The pixel maps to keep (memory: T x H x W per video each): those the paper scorers
+        read, and with region metrics those of every scorer."""
         names = (self.hparams.scorer_name, *self.hparams.extra_scorers)
-        return self.hparams.compute_regions or any(scorer(n).kind == "paper" for n in names)
+        return {
+            self._map_key(n)
+            for n in names
+            if self.hparams.compute_regions or scorer(n).kind == "paper"
+        }
 
     def _score_loader(self, loader: Any) -> dict[str, Any]:
         was_training = self.training
