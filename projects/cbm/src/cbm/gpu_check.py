@@ -1,8 +1,9 @@
 """``python -m cbm.gpu_check``: CBM's training step at paper resolution on CUDA, in bf16.
 
 ResNet-18 (CIFAR form) on 32 px CIFAR-size batches of 64 with MaskIn at the hardest ratio of the
-"40" cycle and Sobel probabilities computed on the GPU at 64 px, then the MaskIn step-cost ratio
-and the batched saliency throughput on CUDA. One JSON object per line; imports neither
+"40" cycle and Sobel probabilities at 64 px (the 8-bit resize runs on the CPU, which has the
+PIL-exact kernel; the filter on the GPU), then the MaskIn step-cost ratio and the batched
+saliency throughput, that CPU round trip included. One JSON object per line; imports neither
 ``shared.cli`` nor jsonargparse.
 """
 
@@ -58,7 +59,7 @@ def main() -> None:
         "Sobel saliency throughput (CIFAR at 64 px)",
         median,
         "images/s",
-        f"min-max {low:.0f}-{high:.0f}",
+        f"min-max {low:.0f}-{high:.0f}; 8-bit resize on the CPU, filter on the GPU",
     )
 
 
