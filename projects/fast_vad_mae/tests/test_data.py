@@ -78,3 +78,41 @@ def test_aedmae_without_twins_is_a_clear_error(tmp_path):
     )
     with pytest.raises(DatasetFormatError, match="masks_abnormal"):
         data.setup()
+
+
+def _aedmae(tmp_path) -> AedMaeDataModule:
+    return AedMaeDataModule(
+        data_root=str(tmp_path / "data"),
+        gt_root=str(tmp_path / "gt"),
+        img_size=(32, 64),
+        batch_size=2,
+        paste_probability=0.0,
+        num_workers=0,
+    )
+
+
+def test_aedmae_reads_the_stored_gradients_resized_like_the_frames(tmp_path):
+    import cv2
+
+    write_aedmae_fixture(tmp_path / "data", tmp_path / "gt")  # gradients2 holds random images
+    data = _aedmae(tmp_path)
+    data.setup()
+    stored = cv2.imread(str(tmp_path / "data" / "train" / "gradients2" / "01" / "3.png"))
+    expected = torch.from_numpy(cv2.resize(stored, (64, 32))).float().movedim(-1, 0)
+    sample = data.train_dataloader().dataset[3]
+    assert torch.equal(sample["g"], expected)
+    video = data.splits["train"][0]
+    computed = np.abs(video.frames[2].astype(np.float32) - video.frames[4].astype(np.float32))
+    assert not np.array_equal(video.gradient(3), computed)  # not the on-the-fly gradient
+    assert data.test_videos[0].gradients is None  # no test/gradients2: computed on the fly
+
+
+def test_aedmae_gradients_for_only_some_videos_is_a_clear_error(tmp_path):
+    import shutil
+
+    write_aedmae_fixture(tmp_path / "data", tmp_path / "gt")
+    train = tmp_path / "data" / "train"
+    for folder in ("frames", "frames_abnormal", "masks_abnormal"):
+        shutil.copytree(train / folder / "01", train / folder / "02")
+    with pytest.raises(DatasetFormatError, match=r"gradients2/02.*compute-gradients"):
+        _aedmae(tmp_path).setup()

@@ -1,7 +1,8 @@
 """Real benchmarks (Avenue, ShanghaiTech, Ped2, UBnormal) in the official aed-mae layout.
 
 Prepare a dataset with ``python -m shared.vad.convert extract-frames`` and ``convert-labels``
-(and the augmented twins ``frames_abnormal`` / ``masks_abnormal`` for the synthetic anomalies);
+(and the augmented twins ``frames_abnormal`` / ``masks_abnormal`` for the synthetic anomalies,
+and ``compute-gradients`` for the motion gradients ``gradients2``);
 frames are read lazily and resized to the model input with bilinear ``cv2.resize``.
 """
 
@@ -23,6 +24,8 @@ DATASETS = ("avenue", "shanghaitech", "ped2", "ubnormal")
 
 def _video(record: VideoRecord, size: tuple[int, int], twins: bool) -> VideoFrames:
     video = VideoFrames(record.name, LazyFrames(record.frame_paths, size), record.labels)
+    if "gradients2" in record.extras:
+        video.gradients = LazyFrames(record.extras["gradients2"], size)
     if twins:
         missing = [k for k in ("frames_abnormal", "masks_abnormal") if k not in record.extras]
         if missing:
@@ -37,9 +40,24 @@ def _video(record: VideoRecord, size: tuple[int, int], twins: bool) -> VideoFram
     return video
 
 
+def _check_gradients_complete(split_root: Path, records: list[VideoRecord]) -> None:
+    """``gradients2`` is used for every video of a split or for none: a folder that covers only
+    some videos (an interrupted ``compute-gradients``) would mix two gradient sources."""
+    without = [r.name for r in records if "gradients2" not in r.extras]
+    if without and len(without) < len(records):
+        raise DatasetFormatError(
+            split_root / "gradients2" / without[0],
+            "no such folder, while other videos have one",
+            "gradients for every video (rerun `python -m shared.vad.convert compute-gradients`)"
+            " or no gradients2 folder",
+        )
+
+
 class AedMaeDataModule(pl.LightningDataModule):
     """``<data_root>/{train,test}/frames/<video>/<k>.<ext>`` plus ``<gt_root>/<video>.txt`` labels.
 
+    Motion gradients are read from ``<split>/gradients2`` when it exists (the official loader's
+    input, computed at full resolution), otherwise computed from the resized frames.
     ``data_root`` defaults to ``$DATA_ROOT/<dataset>`` and ``gt_root`` to ``<data_root>/gt``.
     ``max_videos``/``max_frames`` shrink the data for tests. There is no validation split in the
     official protocol: validation runs on the first training video (reconstruction loss only).
@@ -77,6 +95,8 @@ class AedMaeDataModule(pl.LightningDataModule):
         twins = self.paste_probability > 0
         train = load_aedmae(self.root, "train")[: self.max_videos]
         test = load_aedmae(self.root, "test", self.gt_root)[: self.max_videos]
+        for split, records in (("train", train), ("test", test)):
+            _check_gradients_complete(self.root / split, records)
         self.splits = {
             "train": [_video(r, self.size, twins) for r in train],
             "test": [_video(r, self.size, False) for r in test],

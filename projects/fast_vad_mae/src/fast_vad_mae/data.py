@@ -2,7 +2,8 @@
 
 A sample is the input ``x`` (9 channels: frames t-3, t, t+3, BGR, scaled to [-1, 1]; missing
 neighbours replaced by frame t), the target ``y`` (frame t + the anomaly-map channel, normal = -1)
-and the motion gradient ``g`` = |frame(t-1) - frame(t+1)| (0..255, not normalised). With
+and the motion gradient ``g`` = |frame(t-1) - frame(t+1)| (0..255, not normalised; the stored
+``gradients2`` image when the dataset has one). With
 probability ``paste_probability`` a training sample takes the augmented twin: the three input
 frames carry a pasted anomaly, the target frame stays clean and its map channel marks the object.
 """
@@ -46,7 +47,8 @@ class LazyFrames:
 @dataclass
 class VideoFrames:
     """A video at model resolution, BGR uint8 (T, H, W, 3) in memory or lazily read, with its
-    test annotations and, for aed-mae training data, the augmented twin and its masks."""
+    test annotations and, for aed-mae data, the augmented twin, its masks and the stored motion
+    gradients."""
 
     name: str
     frames: np.ndarray | LazyFrames
@@ -55,6 +57,15 @@ class VideoFrames:
     masks: np.ndarray | None = None  # (T, H, W) pixel ground truth, when known
     augmented: LazyFrames | None = None  # frames_abnormal
     augmented_masks: LazyFrames | None = None  # masks_abnormal (0/255, grayscale)
+    gradients: LazyFrames | None = None  # gradients2, computed at full resolution
+
+    def gradient(self, index: int) -> np.ndarray:
+        """Frame ``index``'s motion gradient (H, W, 3) float32: the stored ``gradients2`` image,
+        resized like the frames, as the official loader reads it; without one, computed from
+        the resized frames."""
+        if self.gradients is not None:
+            return self.gradients[index].astype(np.float32)
+        return motion_gradient(self.frames, index)
 
 
 def scale(frames: np.ndarray) -> torch.Tensor:
@@ -113,7 +124,7 @@ class ClipDataset(Dataset):
         x = scale(np.concatenate(chosen, axis=-1))
         target_map = torch.from_numpy(np.asarray(mask, np.float32))[None] * 2 - 1
         y = torch.cat((scale(centre), target_map))
-        g = torch.from_numpy(motion_gradient(frames, t)).movedim(-1, 0)
+        g = torch.from_numpy(video.gradient(t)).movedim(-1, 0)
         return {
             "x": x,
             "y": y,
