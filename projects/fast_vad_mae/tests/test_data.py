@@ -46,16 +46,21 @@ def test_pasting_keeps_the_target_clean_and_marks_the_map():
     assert painted.any() and torch.equal(painted, sample["x"][3] > -1)
 
 
-def test_aedmae_twins_feed_augmented_samples(tmp_path):
-    write_aedmae_fixture(tmp_path / "data", tmp_path / "gt")
-    data = AedMaeDataModule(
+def _aedmae(tmp_path, paste_probability: float = 0.0) -> AedMaeDataModule:
+    """The fixture written under ``tmp_path``, at 32 x 64, in the main process."""
+    return AedMaeDataModule(
         data_root=str(tmp_path / "data"),
         gt_root=str(tmp_path / "gt"),
         img_size=(32, 64),
         batch_size=2,
-        paste_probability=1.0,
+        paste_probability=paste_probability,
         num_workers=0,
     )
+
+
+def test_aedmae_twins_feed_augmented_samples(tmp_path):
+    write_aedmae_fixture(tmp_path / "data", tmp_path / "gt")
+    data = _aedmae(tmp_path, paste_probability=1.0)
     data.setup()
     sample = data.train_dataloader().dataset[3]
     twin = data.splits["train"][0].augmented[3]
@@ -78,17 +83,6 @@ def test_aedmae_without_twins_is_a_clear_error(tmp_path):
     )
     with pytest.raises(DatasetFormatError, match="masks_abnormal"):
         data.setup()
-
-
-def _aedmae(tmp_path) -> AedMaeDataModule:
-    return AedMaeDataModule(
-        data_root=str(tmp_path / "data"),
-        gt_root=str(tmp_path / "gt"),
-        img_size=(32, 64),
-        batch_size=2,
-        paste_probability=0.0,
-        num_workers=0,
-    )
 
 
 def test_aedmae_reads_the_stored_gradients_resized_like_the_frames(tmp_path):
