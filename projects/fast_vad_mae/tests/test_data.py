@@ -98,7 +98,8 @@ def test_aedmae_reads_the_stored_gradients_resized_like_the_frames(tmp_path):
     video = data.splits["train"][0]
     computed = np.abs(video.frames[2].astype(np.float32) - video.frames[4].astype(np.float32))
     assert not np.array_equal(video.gradient(3), computed)  # not the on-the-fly gradient
-    assert data.test_videos[0].gradients is None  # no test/gradients2: computed on the fly
+    assert data.test_videos[0].gradients is None
+    assert "g" not in data.test_dataloader().dataset[0]  # scoring reads no gradients
 
 
 def test_aedmae_gradients_for_only_some_videos_is_a_clear_error(tmp_path):

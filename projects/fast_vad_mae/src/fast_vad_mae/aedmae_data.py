@@ -22,9 +22,11 @@ from shared.vad.datasets import VideoRecord, load_aedmae
 DATASETS = ("avenue", "shanghaitech", "ped2", "ubnormal")
 
 
-def _video(record: VideoRecord, size: tuple[int, int], twins: bool) -> VideoFrames:
+def _video(record: VideoRecord, size: tuple[int, int], train: bool, twins: bool) -> VideoFrames:
+    """A video read lazily at ``size``; a training video with its stored gradients (when the
+    dataset has them) and, with ``twins``, its augmented twin and masks."""
     video = VideoFrames(record.name, LazyFrames(record.frame_paths, size), record.labels)
-    if "gradients2" in record.extras:
+    if train and "gradients2" in record.extras:
         video.gradients = LazyFrames(record.extras["gradients2"], size)
     if twins:
         missing = [k for k in ("frames_abnormal", "masks_abnormal") if k not in record.extras]
@@ -41,7 +43,7 @@ def _video(record: VideoRecord, size: tuple[int, int], twins: bool) -> VideoFram
 
 
 def _check_gradients_complete(split_root: Path, records: list[VideoRecord]) -> None:
-    """``gradients2`` is used for every video of a split or for none: a folder that covers only
+    """``gradients2`` is used for every training video or for none: a folder that covers only
     some videos (an interrupted ``compute-gradients``) would mix two gradient sources."""
     without = [r.name for r in records if "gradients2" not in r.extras]
     if without and len(without) < len(records):
@@ -56,8 +58,9 @@ def _check_gradients_complete(split_root: Path, records: list[VideoRecord]) -> N
 class AedMaeDataModule(pl.LightningDataModule):
     """``<data_root>/{train,test}/frames/<video>/<k>.<ext>`` plus ``<gt_root>/<video>.txt`` labels.
 
-    Motion gradients are read from ``<split>/gradients2`` when it exists (the official loader's
-    input, computed at full resolution), otherwise computed from the resized frames.
+    Training motion gradients are read from ``train/gradients2`` when it exists (the official
+    loader's input, computed at full resolution), otherwise computed from the resized frames;
+    test samples carry none (scoring does not use them).
     ``data_root`` defaults to ``$DATA_ROOT/<dataset>`` and ``gt_root`` to ``<data_root>/gt``.
     ``max_videos``/``max_frames`` shrink the data for tests. There is no validation split in the
     official protocol: validation runs on the first training video (reconstruction loss only).
@@ -95,11 +98,10 @@ class AedMaeDataModule(pl.LightningDataModule):
         twins = self.paste_probability > 0
         train = load_aedmae(self.root, "train")[: self.max_videos]
         test = load_aedmae(self.root, "test", self.gt_root)[: self.max_videos]
-        for split, records in (("train", train), ("test", test)):
-            _check_gradients_complete(self.root / split, records)
+        _check_gradients_complete(self.root / "train", train)
         self.splits = {
-            "train": [_video(r, self.size, twins) for r in train],
-            "test": [_video(r, self.size, False) for r in test],
+            "train": [_video(r, self.size, True, twins) for r in train],
+            "test": [_video(r, self.size, False, False) for r in test],
         }
 
     @property
@@ -107,8 +109,10 @@ class AedMaeDataModule(pl.LightningDataModule):
         self.setup()
         return self.splits["test"]
 
-    def _loader(self, videos: list[VideoFrames], shuffle: bool, paste: float = 0.0) -> DataLoader:
-        dataset = ClipDataset(videos, self.frame_stride, paste)
+    def _loader(
+        self, videos: list[VideoFrames], shuffle: bool, paste: float = 0.0, gradients: bool = True
+    ) -> DataLoader:
+        dataset = ClipDataset(videos, self.frame_stride, paste, gradients=gradients)
         return DataLoader(
             dataset, batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers
         )
@@ -120,4 +124,4 @@ class AedMaeDataModule(pl.LightningDataModule):
         return self._loader(self.splits["train"][:1], False)
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(self.splits["test"], False)
+        return self._loader(self.splits["test"], False, gradients=False)

@@ -90,8 +90,11 @@ class ClipDataset(Dataset):
         stride: int = 3,
         paste_probability: float = 0.0,
         paster: Paster | None = None,
+        gradients: bool = True,
     ) -> None:
-        self.videos, self.stride = videos, stride
+        """``gradients``: whether samples carry ``g``; the training and validation losses read
+        it, test-time scoring does not (and on real data each one costs image reads)."""
+        self.videos, self.stride, self.gradients = videos, stride, gradients
         self.paste_probability, self.paster = paste_probability, paster
         if paste_probability > 0 and paster is None and any(v.augmented is None for v in videos):
             raise ValueError(
@@ -124,12 +127,13 @@ class ClipDataset(Dataset):
         x = scale(np.concatenate(chosen, axis=-1))
         target_map = torch.from_numpy(np.asarray(mask, np.float32))[None] * 2 - 1
         y = torch.cat((scale(centre), target_map))
-        g = torch.from_numpy(video.gradient(t)).movedim(-1, 0)
-        return {
+        sample = {
             "x": x,
             "y": y,
-            "g": g,
             "augmented": torch.tensor(float(augmented)),
             "video": torch.tensor(v),
             "frame": torch.tensor(t),
         }
+        if self.gradients:
+            sample["g"] = torch.from_numpy(video.gradient(t)).movedim(-1, 0)
+        return sample

@@ -70,4 +70,5 @@ class ShapesVADDataModule(pl.LightningDataModule):
         return self._loader(ClipDataset(self.splits["val"], self.frame_stride), shuffle=False)
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(ClipDataset(self.splits["test"], self.frame_stride), shuffle=False)
+        dataset = ClipDataset(self.splits["test"], self.frame_stride, gradients=False)
+        return self._loader(dataset, shuffle=False)
