@@ -43,9 +43,9 @@ def objective_alone(
     module: DiscErnClassifier, images: torch.Tensor, labels: torch.Tensor
 ) -> Callable[[], None]:
     """Forward and backward of the objective alone (CE + Gini + KL, terms on) on the logits and
-    taps of one stored forward pass. Timed back to back, with no network in between, its
-    operations stay warm in the caches: the cost the terms would have if they were not run
-    between convolutions."""
+    taps of one stored forward pass. Timed in rounds of back-to-back calls with no network in
+    between, its operations run mostly warm in the caches: about the cost the terms would have
+    if they were not run between convolutions."""
     with torch.no_grad():
         logits, features = module.forward_with_taps(images)
     inputs = [logits.requires_grad_(), *(tap.requires_grad_() for tap in features)]
