@@ -1,0 +1,86 @@
+"""README sections generated from the files under ``results/``, so no number is typed by hand.
+
+A README marks each generated section with a pair of comments::
+
+    <!-- generated: results lerac -->
+    ...whatever the renderer wrote last time...
+    <!-- end generated -->
+
+``make report`` rewrites every such section from the files (``update_readmes``), and a test
+fails when a README is out of date with them. A renderer is a function ``(argument) -> str``
+registered under its kind with :func:`renderer`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from shared.paths import repo_root, results_root
+
+Renderer = Callable[[str], str]
+RENDERERS: dict[str, Renderer] = {}
+_SECTION = re.compile(
+    r"(?P<open><!-- generated: (?P<kind>[\w-]+) (?P<arg>[^\s>]+) -->\n)"
+    r"(?P<body>.*?)"
+    r"(?P<close><!-- end generated -->)",
+    re.DOTALL,
+)
+
+
+def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+    """Register ``fn`` as the renderer of ``<!-- generated: <kind> <argument> -->`` sections."""
+
+    def register(fn: Renderer) -> Renderer:
+        RENDERERS[kind] = fn
+        return fn
+
+    return register
+
+
+@renderer("results")
+def render_results(name: str) -> str:
+    """``results/<name>/results.md`` (the table, its stamp and notes), title dropped."""
+    path = results_root() / name / "results.md"
+    if not path.is_file():
+        return f"No reproduction yet: `make reproduce-{name.split('/')[0]}` writes {path.name}.\n"
+    lines = path.read_text().splitlines()
+    body = lines[1:] if lines and lines[0].startswith("## ") else lines
+    return "\n".join(body).strip("\n") + "\n"
+
+
+def render_sections(text: str, source: Path | None = None) -> str:
+    """``text`` with every generated section re-rendered."""
+
+    def replace(match: re.Match[str]) -> str:
+        kind, argument = match["kind"], match["arg"]
+        if kind not in RENDERERS:
+            where = f" in {source}" if source else ""
+            raise KeyError(
+                f"unknown generated section kind {kind!r}{where}; have {sorted(RENDERERS)}"
+            )
+        body = RENDERERS[kind](argument)
+        return f"{match['open']}{body.rstrip()}\n{match['close']}"
+
+    return _SECTION.sub(replace, text)
+
+
+def readme_paths(root: Path | None = None) -> list[Path]:
+    """The root README and every project's README."""
+    root = root or repo_root()
+    return [root / "README.md", *sorted((root / "projects").glob("*/README.md"))]
+
+
+def update_readmes(check: bool = False, root: Path | None = None) -> list[Path]:
+    """Re-render every README's generated sections; returns the files that changed (with
+    ``check``, the files that would change, leaving them as they are)."""
+    changed = []
+    for path in readme_paths(root):
+        text = path.read_text()
+        new = render_sections(text, path)
+        if new != text:
+            changed.append(path)
+            if not check:
+                path.write_text(new)
+    return changed
