@@ -1,32 +1,76 @@
 """The image-classification LightningModule the classification projects build on.
 
-Defaults are the digits protocol's optimisation: SGD (lr 0.1, momentum 0.9, weight decay 5e-4)
-with the learning rate divided by 10 after epochs 8 and 12. A method changes what it must by
-overriding :meth:`ImageClassifier.compute_loss` (extra loss terms), :meth:`parameter_groups`
-(per-block rates) or by adding callbacks (schedules, curricula).
+Defaults are the digits protocol: the digits ResNet, SGD (lr 0.1, momentum 0.9, weight decay
+5e-4) with the learning rate divided by 10 after epochs 8 and 12. A method changes what it must
+by overriding :meth:`ImageClassifier.compute_loss` (extra loss terms), :meth:`parameter_groups`
+(per-block rates) or by adding callbacks (schedules, curricula); the optimiser and the schedule
+are injected (:mod:`shared.optim`) and called with the method's own parameter groups.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
-from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
 from shared.errors import ConfigError, check_range
-from shared.models.resnet_cifar import digits_resnet
+from shared.models.registry import Backbone
+from shared.optim import (
+    SGD,
+    InjectedOptimization,
+    LRSchedulerCallable,
+    MultiStepLR,
+    OptimizerCallable,
+    optimizer_defaults,
+)
 
-OptimizerName = Literal["sgd", "adamax", "adam", "adamw"]
-ScheduleName = Literal["multistep", "cosine", "constant"]
+
+def log_training_terms(
+    module: pl.LightningModule, terms: dict[str, torch.Tensor], batch_size: int | None = None
+) -> None:
+    """Log ``train/<name>`` per step and as the epoch mean, so ``metrics.csv`` holds at least one
+    point per epoch of every term however long the epoch; ``loss`` also goes to the progress bar."""
+    for name, value in terms.items():
+        module.log(
+            f"train/{name}",
+            value,
+            on_step=True,
+            on_epoch=True,
+            prog_bar=name == "loss",
+            batch_size=batch_size,
+        )
 
 
-class ImageClassifier(pl.LightningModule):
+def checked_optimizer(factory: OptimizerCallable, field: str = "model.optimizer") -> dict:
+    """The optimiser's per-group defaults, after checking that it can be built with a positive
+    learning rate (torch's own check raises a bare ValueError without the field)."""
+    try:
+        defaults = optimizer_defaults(factory)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(field, factory, f"settings the optimiser accepts ({error})") from error
+    if "lr" in defaults:
+        check_range(f"{field}.lr", defaults["lr"], 0.0, low_inclusive=False)
+    return defaults
+
+
+NOT_HYPERPARAMETERS = ["backbone", "optimizer", "lr_scheduler"]
+"""Init arguments kept out of ``hparams`` (and so out of checkpoints): modules and callables,
+which the run's ``config.yaml`` records instead."""
+
+
+class ImageClassifier(InjectedOptimization, pl.LightningModule):
     """A backbone trained with cross-entropy; accuracy on train/val/test.
 
     ``monitor``/``monitor_mode`` name the validation metric that picks the best checkpoint.
+
+    Args:
+        backbone: the network, by its name in ``shared.models.BACKBONES`` and its arguments
+            (from Python, a built ``nn.Module`` is accepted too).
+        num_classes: the class count; the CLI takes it from the DataModule, so configs do not
+            state it.
+        optimizer: the optimiser, called with :meth:`parameter_groups`.
+        lr_scheduler: the learning-rate schedule, stepped once per epoch (``null``: constant).
     """
 
     monitor = "val/acc"
@@ -34,36 +78,23 @@ class ImageClassifier(pl.LightningModule):
 
     def __init__(
         self,
-        backbone: nn.Module | None = None,
+        backbone: Backbone = Backbone(),
         num_classes: int = 10,
-        optimizer: OptimizerName = "sgd",
-        lr: float = 0.1,
-        momentum: float = 0.9,
-        weight_decay: float = 5e-4,
-        lr_schedule: ScheduleName = "multistep",
-        milestones: list[int] | None = None,
-        gamma: float = 0.1,
-        min_lr: float = 0.0,
+        optimizer: OptimizerCallable = SGD,
+        lr_scheduler: LRSchedulerCallable | None = MultiStepLR,
     ) -> None:
         super().__init__()
         check_range("model.num_classes", num_classes, 1)
-        check_range("model.lr", lr, 0.0, low_inclusive=False)
-        check_range("model.momentum", momentum, 0.0, 1.0, high_inclusive=False)
-        check_range("model.weight_decay", weight_decay, 0.0)
-        check_range("model.gamma", gamma, 0.0, 1.0, low_inclusive=False)
-        if optimizer not in OptimizerName.__args__:
-            raise ConfigError("model.optimizer", optimizer, f"one of {OptimizerName.__args__}")
-        if lr_schedule not in ScheduleName.__args__:
-            raise ConfigError("model.lr_schedule", lr_schedule, f"one of {ScheduleName.__args__}")
-        self.save_hyperparameters(ignore=["backbone"])
-        self.backbone = backbone if backbone is not None else digits_resnet(num_classes)
+        self.optimizer, self.lr_scheduler = optimizer, lr_scheduler
+        self.optimizer_defaults = checked_optimizer(optimizer)
+        self.save_hyperparameters(ignore=NOT_HYPERPARAMETERS)
+        self.backbone = backbone.build(num_classes) if isinstance(backbone, Backbone) else backbone
         backbone_classes = getattr(self.backbone, "num_classes", num_classes)
         if backbone_classes != num_classes:
             raise ConfigError(
                 "model.num_classes", num_classes, f"{backbone_classes}, the backbone's class count"
             )
         self.num_classes = num_classes
-        self.milestones = [8, 12] if milestones is None else sorted(milestones)
         self.train_acc = MulticlassAccuracy(num_classes, average="micro")
         self.val_acc = MulticlassAccuracy(num_classes, average="micro")
         self.test_acc = MulticlassAccuracy(num_classes, average="micro")
@@ -93,9 +124,7 @@ class ImageClassifier(pl.LightningModule):
         images, labels = batch
         loss, logits, terms = self.compute_loss(images, labels)
         self.train_acc(logits, labels)
-        self.log("train/loss", loss, prog_bar=True)
-        for name, value in terms.items():
-            self.log(f"train/{name}", value)
+        log_training_terms(self, {"loss": loss, **terms})
         self.log("train/acc", self.train_acc, on_step=False, on_epoch=True)
         return loss
 
@@ -111,36 +140,3 @@ class ImageClassifier(pl.LightningModule):
 
     def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         self._evaluate(batch, "test", self.test_acc)
-
-    def parameter_groups(self) -> list[dict[str, Any]]:
-        """Optimizer parameter groups; one group at the base rate unless a method says otherwise."""
-        return [{"params": [p for p in self.parameters() if p.requires_grad]}]
-
-    def build_optimizer(self) -> torch.optim.Optimizer:
-        groups, hp = self.parameter_groups(), self.hparams
-        if hp.optimizer == "sgd":
-            return torch.optim.SGD(
-                groups, lr=hp.lr, momentum=hp.momentum, weight_decay=hp.weight_decay
-            )
-        if hp.optimizer == "adamax":
-            return torch.optim.Adamax(groups, lr=hp.lr, weight_decay=hp.weight_decay)
-        if hp.optimizer == "adam":
-            return torch.optim.Adam(groups, lr=hp.lr, weight_decay=hp.weight_decay)
-        return torch.optim.AdamW(groups, lr=hp.lr, weight_decay=hp.weight_decay)
-
-    def configure_optimizers(self) -> dict[str, Any]:
-        optimizer = self.build_optimizer()
-        if self.hparams.lr_schedule == "constant":
-            return {"optimizer": optimizer}
-        if self.hparams.lr_schedule == "cosine":
-            scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
-                optimizer, T_max=max(1, self.trainer.max_epochs or 1), eta_min=self.hparams.min_lr
-            )
-        else:
-            scheduler = torch.optim.lr_scheduler.MultiStepLR(
-                optimizer, milestones=self.milestones, gamma=self.hparams.gamma
-            )
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},
-        }

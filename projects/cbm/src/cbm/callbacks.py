@@ -34,6 +34,8 @@ class MaskingCurriculum(pl.Callback):
         self.explicit = None if ratios is None else [float(r) for r in ratios]
         self.ratios: list[float] = []
 
+    reads_max_epochs = "cbm.callbacks.MaskingCurriculum (one masking ratio per epoch of the budget)"
+
     def build(self, epochs: int) -> list[float]:
         """The per-epoch ratios for a run of ``epochs`` epochs."""
         if self.explicit is None:

@@ -175,7 +175,9 @@ class SaliencyDataModule(pl.LightningDataModule):
         cache: keep the probabilities on disk; ``cache_dir`` defaults to
             ``<data_root>/cache/cbm``, ``cache_name`` to the wrapped class's name.
         refresh_cache: recompute and rewrite an existing cache instead of refusing a mismatch.
-        drop_last: drop the last incomplete training batch (the official Tiny ImageNet loader does).
+
+    Batches are drawn with the wrapped module's ``loader`` settings (``drop_last`` included:
+    the official Tiny ImageNet loader drops the last incomplete batch).
     """
 
     def __init__(
@@ -187,7 +189,6 @@ class SaliencyDataModule(pl.LightningDataModule):
         cache_dir: str | None = None,
         cache_name: str | None = None,
         refresh_cache: bool = False,
-        drop_last: bool = False,
     ) -> None:
         super().__init__()
         check_range("data.patches", patches, 1)
@@ -205,7 +206,7 @@ class SaliencyDataModule(pl.LightningDataModule):
             )
         self.data, self.patches, self.prob_size = data, patches, prob_size
         self.cache, self.cache_dir, self.cache_name = cache, cache_dir, cache_name
-        self.refresh_cache, self.drop_last = refresh_cache, drop_last
+        self.refresh_cache = refresh_cache
         self.probs: torch.Tensor | None = None
 
     @property
@@ -236,14 +237,8 @@ class SaliencyDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         loader = self.data.train_dataloader()
-        return DataLoader(
-            WithProbabilities(loader.dataset, self.probs),
-            batch_size=loader.batch_size,
-            sampler=loader.sampler,
-            num_workers=loader.num_workers,
-            persistent_workers=loader.num_workers > 0,
-            drop_last=self.drop_last,
-        )
+        with_probs = WithProbabilities(loader.dataset, self.probs)
+        return self.data.loader.dataloader(with_probs, train=True, sampler=loader.sampler)
 
     def val_dataloader(self) -> DataLoader:
         return self.data.val_dataloader()

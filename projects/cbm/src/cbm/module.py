@@ -8,15 +8,14 @@ clean images; the test pass also reports accuracy under a fixed random occlusion
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import torch
-from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
 from cbm.model import RATIO_FLOOR, MaskIn, mask_patches
 from cbm.saliency import sobel_patch_saliency
-from shared.classification import ImageClassifier, OptimizerName, ScheduleName
+from shared.classification import ImageClassifier
 from shared.errors import ConfigError, check_range
 
 ProbsSource = Literal["sobel", "sobel_online", "uniform"]
@@ -35,32 +34,21 @@ class CBMClassifier(ImageClassifier):
         occlusion_patches: patches of an ``occlusion_grid`` × ``occlusion_grid`` grid hidden per
             test image for ``test/occluded_acc`` (0: off), drawn uniformly with a generator
             seeded by ``occlusion_seed`` at every test pass, so every model sees the same ones.
-        Other arguments: see :class:`shared.classification.ImageClassifier`.
+        kwargs: ``backbone``, ``num_classes``, ``optimizer``, ``lr_scheduler`` of
+            :class:`shared.classification.ImageClassifier`.
     """
 
     def __init__(
         self,
-        backbone: nn.Module | None = None,
-        num_classes: int = 10,
         patches: int = 4,
         ratio_floor: float = RATIO_FLOOR,
         probs_source: ProbsSource = "sobel",
         occlusion_patches: int = 4,
         occlusion_grid: int = 4,
         occlusion_seed: int = 0,
-        optimizer: OptimizerName = "sgd",
-        lr: float = 0.1,
-        momentum: float = 0.9,
-        weight_decay: float = 5e-4,
-        lr_schedule: ScheduleName = "multistep",
-        milestones: list[int] | None = None,
-        gamma: float = 0.1,
-        min_lr: float = 0.0,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            backbone, num_classes, optimizer, lr, momentum, weight_decay, lr_schedule,
-            milestones, gamma, min_lr,
-        )  # fmt: skip
+        super().__init__(**kwargs)
         if probs_source not in ProbsSource.__args__:
             raise ConfigError("model.probs_source", probs_source, f"one of {ProbsSource.__args__}")
         check_range("model.occlusion_grid", occlusion_grid, 1)
@@ -70,7 +58,7 @@ class CBMClassifier(ImageClassifier):
         self.occlusion_patches, self.occlusion_grid = occlusion_patches, occlusion_grid
         self.occlusion_seed = occlusion_seed
         self.mask_ratio = 0.0
-        self.test_occluded_acc = MulticlassAccuracy(num_classes, average="micro")
+        self.test_occluded_acc = MulticlassAccuracy(self.num_classes, average="micro")
         self._occlusion_generator: torch.Generator | None = None
 
     def on_fit_start(self) -> None:

@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 
 from fast_vad_mae.data import ClipDataset, LazyFrames, VideoFrames
 from shared.data.errors import DatasetFormatError
+from shared.data.loader import Loader
 from shared.errors import ConfigError, check_range
 from shared.paths import data_root as default_data_root
 from shared.vad.datasets import VideoRecord, load_aedmae
@@ -72,11 +73,10 @@ class AedMaeDataModule(pl.LightningDataModule):
         data_root: str | None = None,
         gt_root: str | None = None,
         img_size: tuple[int, int] = (320, 640),
-        batch_size: int = 100,
         paste_probability: float = 0.25,
         frame_stride: int = 3,
-        num_workers: int = 4,
         max_videos: int | None = None,
+        loader: Loader = Loader(batch_size=100, num_workers=4, persistent_workers=False),
     ) -> None:
         super().__init__()
         if dataset not in DATASETS:
@@ -84,7 +84,7 @@ class AedMaeDataModule(pl.LightningDataModule):
         check_range("data.paste_probability", paste_probability, 0.0, 1.0)
         self.root = Path(data_root) if data_root else default_data_root() / dataset
         self.gt_root = Path(gt_root) if gt_root else self.root / "gt"
-        self.size, self.batch_size, self.num_workers = tuple(img_size), batch_size, num_workers
+        self.size, self.loader = tuple(img_size), loader
         self.paste_probability, self.frame_stride, self.max_videos = (
             paste_probability,
             frame_stride,
@@ -113,9 +113,7 @@ class AedMaeDataModule(pl.LightningDataModule):
         self, videos: list[VideoFrames], shuffle: bool, paste: float = 0.0, gradients: bool = True
     ) -> DataLoader:
         dataset = ClipDataset(videos, self.frame_stride, paste, gradients=gradients)
-        return DataLoader(
-            dataset, batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers
-        )
+        return self.loader.dataloader(dataset, train=shuffle, shuffle=shuffle)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.splits["train"], True, self.paste_probability)

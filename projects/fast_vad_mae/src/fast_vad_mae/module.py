@@ -15,14 +15,30 @@ from fast_vad_mae.callbacks import Stage
 from fast_vad_mae.losses import SDWeighting, distillation_loss, teacher_loss, token_weights
 from fast_vad_mae.model import MaskedAutoencoderCvT, masked_grid_width, patchify, preset
 from fast_vad_mae.scoring import discrepancy, pixel_map, scorer, teacher_error
+from shared.classification import checked_optimizer, log_training_terms
 from shared.errors import ConfigError, check_range
+from shared.optim import InjectedOptimization, LRSchedulerCallable, OptimizerCallable
 from shared.vad.evaluation import frame_metrics, region_metrics, smooth_maps
 
 COMPONENTS = ("e_l1", "e_l2", "d_l1", "d_l2")
 MAPS = ("map", "map_teacher")
 
 
-class FastVadMAE(pl.LightningModule):
+class OfficialAdamW(torch.optim.AdamW):
+    """AdamW with the released settings as defaults (lr 1e-4, betas (0.9, 0.95), weight decay
+    0.05; ``configs/configs.py`` of ristea/aed-mae). Biases and norm weights get no decay."""
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.95),
+        weight_decay: float = 0.05,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, weight_decay=weight_decay)
+
+
+class FastVadMAE(InjectedOptimization, pl.LightningModule):
     """Self-distilled MAE (teacher stage, then student stage via ``TwoStageSchedule``).
 
     ``frozen_norm_mode="train"`` keeps the official quirk (BatchNorm statistics of frozen blocks
@@ -37,9 +53,8 @@ class FastVadMAE(pl.LightningModule):
         preset_name: str = "tiny",
         img_size: tuple[int, int] | None = None,
         mask_ratio: float = 0.5,
-        lr: float = 1e-4,
-        weight_decay: float = 0.05,
-        betas: tuple[float, float] = (0.9, 0.95),
+        optimizer: OptimizerCallable = OfficialAdamW,
+        lr_scheduler: LRSchedulerCallable | None = None,
         motion_weighted: bool = True,
         sd_loss_weighting: SDWeighting = "masked_mean",
         cls_head: bool = False,
@@ -53,7 +68,9 @@ class FastVadMAE(pl.LightningModule):
         select_on_test: bool = False,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
+        self.optimizer, self.lr_scheduler = optimizer, lr_scheduler
+        checked_optimizer(optimizer)
         overrides = {"img_size": tuple(img_size)} if img_size is not None else {}
         self.model = MaskedAutoencoderCvT(preset(preset_name, **overrides), cls_head=cls_head)
         masked_grid_width(self.model.grid, mask_ratio)
@@ -118,8 +135,7 @@ class FastVadMAE(pl.LightningModule):
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         terms = self._loss(batch)
-        for name, value in terms.items():
-            self.log(f"train/{name}", value, prog_bar=name == "loss", batch_size=len(batch["x"]))
+        log_training_terms(self, terms, batch_size=len(batch["x"]))
         return terms["loss"]
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
@@ -140,18 +156,16 @@ class FastVadMAE(pl.LightningModule):
             metrics = self._metrics(per_frame, regions=False)
             self.log("val/micro_auc", metrics["micro_auc"])
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """Weight decay (the optimiser's) on weight matrices and kernels; none on biases and
+        norm weights, as the official ``param_groups_weight_decay``."""
         decay, no_decay = [], []
         for name, parameter in self.model.named_parameters():
             if parameter.requires_grad:
                 (no_decay if parameter.ndim <= 1 or name.endswith(".bias") else decay).append(
                     parameter
                 )
-        groups = [
-            {"params": decay, "weight_decay": self.hparams.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ]
-        return torch.optim.AdamW(groups, lr=self.hparams.lr, betas=tuple(self.hparams.betas))
+        return [{"params": decay}, {"params": no_decay, "weight_decay": 0.0}]
 
     # ------------------------------------------------------------------ scoring
     @torch.no_grad()

@@ -7,6 +7,7 @@ import pytorch_lightning as pl
 from torch.utils.data import DataLoader
 
 from fast_vad_mae.data import ClipDataset, VideoFrames
+from shared.data.loader import Loader
 from shared.errors import check_range
 from shared.vad.shapes import VERSION, ShapesVADConfig, SyntheticVideo, generate, paste_anomaly
 
@@ -27,14 +28,12 @@ class ShapesVADDataModule(pl.LightningDataModule):
         frames: int = 150,
         train_videos: int = 6,
         test_videos: int = 6,
-        batch_size: int = 32,
         paste_probability: float = 0.25,
         frame_stride: int = 3,
-        num_workers: int = 0,
+        loader: Loader = Loader(batch_size=32, persistent_workers=False),
     ) -> None:
         super().__init__()
         check_range("data.paste_probability", paste_probability, 0.0, 1.0)
-        check_range("data.batch_size", batch_size, 1)
         self.config = ShapesVADConfig(
             version=version,
             frames=frames,
@@ -42,7 +41,7 @@ class ShapesVADDataModule(pl.LightningDataModule):
             test_videos=test_videos,
             seed=benchmark_seed,
         )
-        self.batch_size, self.num_workers = batch_size, num_workers
+        self.loader = loader
         self.paste_probability, self.frame_stride = paste_probability, frame_stride
         self.splits: dict[str, list[VideoFrames]] = {}
 
@@ -56,9 +55,7 @@ class ShapesVADDataModule(pl.LightningDataModule):
         return self.splits["test"]
 
     def _loader(self, dataset: ClipDataset, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            dataset, batch_size=self.batch_size, shuffle=shuffle, num_workers=self.num_workers
-        )
+        return self.loader.dataloader(dataset, train=shuffle, shuffle=shuffle)
 
     def train_dataloader(self) -> DataLoader:
         dataset = ClipDataset(

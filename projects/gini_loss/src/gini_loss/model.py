@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from shared.errors import ConfigError
+from shared.models.registry import BACKBONES
 
 EXPANSION = 4
 
@@ -89,3 +90,12 @@ class CifarResNet50(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.dropout(self.forward_features(x)))
+
+
+BACKBONES.register(
+    "discern_resnet50",
+    CifarResNet50,
+    input_size=32,
+    paper="the official DiscErn code's CIFAR ResNet-50 (bottleneck 3/4/6/3, dropout 0.4)",
+    test_kwargs={"width": 4, "blocks": (1, 1, 1, 1)},
+)

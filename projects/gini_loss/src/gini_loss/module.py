@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import nn
 
+import gini_loss.model  # noqa: F401  (registers the official ResNet-50 as "discern_resnet50")
 from gini_loss.losses import EPS, fixed_target
 from gini_loss.metric import FeatureGini
 from gini_loss.objective import DiscErnObjective
 from gini_loss.taps import FeatureTaps
-from shared.classification import ImageClassifier, OptimizerName, ScheduleName
+from shared.classification import ImageClassifier
 from shared.errors import ConfigError
 
 
@@ -32,8 +33,6 @@ class DiscErnClassifier(ImageClassifier):
 
     def __init__(
         self,
-        backbone: nn.Module | None = None,
-        num_classes: int = 10,
         taps: list[str] | None = None,
         lambdas_gini: list[float] | None = None,
         lambdas_kl: list[float] | None = None,
@@ -42,19 +41,10 @@ class DiscErnClassifier(ImageClassifier):
         lambda_ce: float = 1.0,
         eps: float = EPS,
         official_eps_order: bool = True,
-        optimizer: OptimizerName = "sgd",
-        lr: float = 0.1,
-        momentum: float = 0.9,
-        weight_decay: float = 5e-4,
-        lr_schedule: ScheduleName = "multistep",
-        milestones: list[int] | None = None,
-        gamma: float = 0.1,
-        min_lr: float = 0.0,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            backbone, num_classes, optimizer, lr, momentum, weight_decay, lr_schedule,
-            milestones, gamma, min_lr,
-        )  # fmt: skip
+        super().__init__(**kwargs)
+        num_classes = self.num_classes
         taps = ["layer4"] if taps is None else list(taps)
         if isinstance(target, str) and target not in ("batch", "uniform"):
             raise ConfigError(

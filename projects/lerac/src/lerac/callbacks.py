@@ -36,7 +36,8 @@ class LeRaC(pl.Callback):
 
     ``mode="official"``: the official ``update_lr`` (every group ×``scale`` unless that reaches
     ``stop_lr``) after the in-epoch update points and at the end of every epoch before
-    ``stop_update_epoch`` (1-based), so shallow blocks arrive first. ``mode="paper"``: the closed
+    ``stop_update_epoch`` (1-based), so shallow blocks arrive first. η⁽⁰⁾ is the optimiser's
+    learning rate. ``mode="paper"``: the closed
     form per iteration ``t <= k`` (``k`` iterations, or ``k_epochs`` epochs of them), every block
     arriving at ``t = k``. Afterwards the module's step decay (or :class:`DelayedCosine`) acts on
     the current rates; fit start refuses settings where the two would overlap.
@@ -85,7 +86,7 @@ class LeRaC(pl.Callback):
                 type(pl_module).__name__,
                 "lerac.module.LeRaCClassifier (its optimizer groups carry the blocks' start rates)",
             )
-        self.eta0 = float(pl_module.hparams.lr)
+        self.eta0 = float(_optimizer(trainer).defaults["lr"])
         self.stop_lr = self.stop_lr_setting if self.stop_lr_setting is not None else 1.1 * self.eta0
         length = int(trainer.num_training_batches)
         self.points = update_points(length, self.update_per_epoch)
@@ -149,26 +150,27 @@ class LeRaC(pl.Callback):
         A decay at the end of epoch ``m`` must not be followed by an update (official: ``m >=
         stop_update_epoch``; Lightning steps the module's scheduler before epoch-end callbacks)
         or by a closed-form value (paper: ``m·L > k``); otherwise the curriculum would undo it.
+        The module's schedule must be a step decay or none (read from the optimiser's actual
+        schedulers, so what is checked is what runs).
         """
-        schedule = getattr(pl_module.hparams, "lr_schedule", "constant")
-        if schedule == "cosine":
-            raise ConfigError(
-                "model.lr_schedule",
-                "cosine",
-                "'multistep' or 'constant' with LeRaC",
-                "A cosine from epoch 0 would scale the curriculum too; use lr_schedule: constant "
-                "and the lerac.callbacks.DelayedCosine callback (the official CvT hand-off).",
-            )
-        if (
-            schedule == "multistep"
-            and pl_module.milestones
-            and min(pl_module.milestones) < free_from
-        ):
-            raise ConfigError(
-                "model.milestones",
-                pl_module.milestones,
-                f"decays from the end of epoch {free_from} on, after the curriculum's last update",
-            )
+        for config in trainer.lr_scheduler_configs:
+            scheduler = config.scheduler
+            if not isinstance(scheduler, torch.optim.lr_scheduler.MultiStepLR):
+                raise ConfigError(
+                    "model.lr_scheduler",
+                    type(scheduler).__name__,
+                    "a step decay (torch.optim.lr_scheduler.MultiStepLR) or null with LeRaC",
+                    "A schedule from epoch 0 (e.g. a cosine) would scale the curriculum too; use "
+                    "lr_scheduler: null and the lerac.callbacks.DelayedCosine callback (the "
+                    "official CvT hand-off).",
+                )
+            milestones = sorted(scheduler.milestones)
+            if milestones and min(milestones) < free_from:
+                raise ConfigError(
+                    "model.lr_scheduler.milestones",
+                    milestones,
+                    f"decays from the end of epoch {free_from} on, after the curriculum's last update",
+                )
         for callback in trainer.callbacks:
             if isinstance(callback, DelayedCosine) and callback.start_epoch < free_from:
                 raise ConfigError(
@@ -218,7 +220,7 @@ class LeRaC(pl.Callback):
 class DelayedCosine(pl.Callback):
     """The official CvT-from-scratch schedule: a timm cosine created at the end of epoch
     ``start_epoch`` (1-based) with the then-current rates as its bases, stepped with
-    ``epoch - start_epoch`` after each later epoch. Use it with ``lr_schedule: constant``.
+    ``epoch - start_epoch`` after each later epoch. Use it with ``lr_scheduler: null``.
     """
 
     def __init__(
@@ -231,13 +233,18 @@ class DelayedCosine(pl.Callback):
         self.start_epoch, self.lr_min, self.t_initial = start_epoch, lr_min, t_initial
         self.bases: list[float] | None = None
 
+    @property
+    def reads_max_epochs(self) -> str | None:
+        if self.t_initial is not None:
+            return None
+        return "lerac.callbacks.DelayedCosine (its length defaults to trainer.max_epochs)"
+
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        schedule = getattr(pl_module.hparams, "lr_schedule", "constant")
-        if schedule != "constant":
+        if trainer.lr_scheduler_configs:
             raise ConfigError(
-                "model.lr_schedule",
-                schedule,
-                "'constant' with DelayedCosine",
+                "model.lr_scheduler",
+                type(trainer.lr_scheduler_configs[0].scheduler).__name__,
+                "null (a constant rate) with DelayedCosine",
                 "Two schedules would both scale the rates.",
             )
 

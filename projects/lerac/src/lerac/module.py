@@ -7,14 +7,14 @@ from typing import Any
 from lerac.cbs import GaussianSmoothing, attach_smoothing
 from lerac.groups import lerac_param_groups
 from lerac.schedules import cbs_sigma
-from shared.classification import ImageClassifier
+from shared.classification import NOT_HYPERPARAMETERS, ImageClassifier
 from shared.errors import check_range
 
 
 class LeRaCClassifier(ImageClassifier):
     """An :class:`ImageClassifier` whose optimizer has one group per LeRaC block.
 
-    ``lr`` is η⁽⁰⁾. ``grouping`` is a preset (``resnet``, ``wrn_official``, ``wrn``, ``cvt``) or
+    η⁽⁰⁾ is the optimiser's learning rate. ``grouping`` is a preset (``resnet``, ``wrn_official``, ``wrn``, ``cvt``) or
     a list of ``{name, prefixes, rate}`` blocks; ``lerac_min_lr`` is the official ``min_lr``
     floor, ``clf_lr`` the classifier's start as a fraction of η⁽⁰⁾, ``floor_inclusive`` the
     pretrained-CvT ``>=`` floor test, ``s0_factor`` overrides the preset's first-block start
@@ -40,7 +40,7 @@ class LeRaCClassifier(ImageClassifier):
         )
         if s0_factor is not None:
             check_range("model.s0_factor", s0_factor, 0.0, 1.0, low_inclusive=False)
-        self.save_hyperparameters(ignore=["backbone"])
+        self.save_hyperparameters(ignore=NOT_HYPERPARAMETERS)
         self.parameter_groups()  # a bad grouping fails here, before any data is loaded
 
     def parameter_groups(self) -> list[dict[str, Any]]:
@@ -48,7 +48,7 @@ class LeRaCClassifier(ImageClassifier):
         return lerac_param_groups(
             self.backbone,
             hp.grouping,
-            eta0=hp.lr,
+            eta0=self.optimizer_defaults["lr"],
             min_lr=hp.lerac_min_lr,
             clf_lr=hp.clf_lr,
             factor=hp.lerac_factor,
@@ -78,7 +78,7 @@ class CBSClassifier(ImageClassifier):
         super().__init__(**kwargs)
         check_range("model.cbs_factor", cbs_factor, 0.0, 1.0, low_inclusive=False)
         check_range("model.cbs_every", cbs_every, 1)
-        self.save_hyperparameters(ignore=["backbone"])
+        self.save_hyperparameters(ignore=NOT_HYPERPARAMETERS)
         self.smoothing = GaussianSmoothing(cbs_kernel_size, cbs_sigma)
         self._hooks = attach_smoothing(self.backbone, self.smoothing)
 

@@ -9,6 +9,8 @@ Grayscale images are converted to RGB.
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.data.errors import DatasetFormatError
 from shared.data.image_files import (
     ImageFileDataModule,
@@ -34,30 +36,8 @@ class Caltech101DataModule(ImageFileDataModule):
     dataset_name = "Caltech-101"
     num_classes = 101
 
-    def __init__(
-        self,
-        data_root: str | None = None,
-        image_size: int = 224,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        test_fraction: float = 0.2,
-        val_fraction: float = 0.1,
-        split_seed: int = 0,
-        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        sampler_seed: int | None = None,
-    ) -> None:
-        super().__init__(
-            data_root,
-            image_size,
-            batch_size,
-            num_workers,
-            val_fraction,
-            split_seed,
-            mean,
-            std,
-            sampler_seed,
-        )
+    def __init__(self, image_size: int = 224, test_fraction: float = 0.2, **kwargs: Any) -> None:
+        super().__init__(image_size=image_size, **kwargs)
         self.test_fraction = self.check_test_fraction(test_fraction, allow_zero=False)
 
     def list_samples(self) -> dict[str, list[Sample]]:

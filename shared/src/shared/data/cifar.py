@@ -9,6 +9,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -114,6 +115,15 @@ class CIFARDataModule(InMemoryImageDataModule):
     official LeRaC/CBM code trains on all 50k images and selects on the test set; reproduce that
     with ``val_fraction: 0`` (validation then *is* the test set, and a warning says so).
     ``crop_padding: 4`` adds the usual pad-crop-flip augmentation.
+
+    Args:
+        name: ``cifar10`` or ``cifar100`` (which fixes the class count).
+        data_root: folder holding the extracted archive (default: ``$DATA_ROOT``, else ``data/``).
+        image_size: side of the images the model sees (32: the stored size).
+        val_fraction: share of the training set held out for model selection.
+        split_seed: seed of that stratified hold-out.
+        kwargs: ``mean``, ``std``, ``crop_padding`` and ``loader`` of
+            :class:`~shared.data.in_memory.InMemoryImageDataModule`.
     """
 
     def __init__(
@@ -121,24 +131,11 @@ class CIFARDataModule(InMemoryImageDataModule):
         name: str = "cifar10",
         data_root: str | None = None,
         image_size: int = 32,
-        batch_size: int = 64,
-        num_workers: int = 0,
         val_fraction: float = 0.1,
         split_seed: int = 0,
-        crop_padding: int = 0,
-        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        sampler_seed: int | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            image_size=image_size,
-            batch_size=batch_size,
-            num_workers=num_workers,
-            mean=mean,
-            std=std,
-            crop_padding=crop_padding,
-            sampler_seed=sampler_seed,
-        )
+        super().__init__(image_size=image_size, **kwargs)
         self.layout = cifar_layout(name)
         self.num_classes = self.layout.num_classes
         self.name, self.data_root = name, data_root

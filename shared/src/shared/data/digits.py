@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from shared.data.in_memory import InMemoryImageDataModule
+from shared.data.loader import Loader
 from shared.data.splits import per_class_subset, stratified_split
 from shared.errors import check_range
 
@@ -28,8 +29,12 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray]:
 class DigitsDataModule(InMemoryImageDataModule):
     """The digits protocol as a DataModule (data ships inside scikit-learn: nothing to download).
 
-    ``train_per_class`` keeps only that many training images per class (seeded), for the
-    reduced-training-set variants; validation and test are unchanged.
+    Args:
+        image_size: side of the square images (bilinear upsampling of the 8x8 originals).
+        split_seed: seed of the stratified 60/20/20 split.
+        train_per_class: keep only that many training images per class (seeded), for the
+            reduced-training-set variants; validation and test are unchanged.
+        loader: batch size, workers and shuffling seed of the loaders.
     """
 
     num_classes = 10
@@ -38,18 +43,11 @@ class DigitsDataModule(InMemoryImageDataModule):
     def __init__(
         self,
         image_size: int = 16,
-        batch_size: int = 64,
-        num_workers: int = 0,
         split_seed: int = 0,
         train_per_class: int | None = None,
-        sampler_seed: int | None = None,
+        loader: Loader = Loader(),
     ) -> None:
-        super().__init__(
-            image_size=image_size,
-            batch_size=batch_size,
-            num_workers=num_workers,
-            sampler_seed=sampler_seed,
-        )
+        super().__init__(image_size=image_size, loader=loader)
         if train_per_class is not None:
             check_range("data.train_per_class", train_per_class, 1)
         self.split_seed, self.train_per_class = split_seed, train_per_class

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from shared.data.errors import DatasetFormatError
 from shared.data.image_files import ImageFileDataModule, Sample, require_dir, require_file
@@ -41,29 +42,8 @@ class Food101DataModule(ImageFileDataModule):
     dataset_name = "Food-101"
     num_classes = 101
 
-    def __init__(
-        self,
-        data_root: str | None = None,
-        image_size: int = 64,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        val_fraction: float = 0.1,
-        split_seed: int = 0,
-        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        sampler_seed: int | None = None,
-    ) -> None:
-        super().__init__(
-            data_root,
-            image_size,
-            batch_size,
-            num_workers,
-            val_fraction,
-            split_seed,
-            mean,
-            std,
-            sampler_seed,
-        )
+    def __init__(self, image_size: int = 64, **kwargs: Any) -> None:
+        super().__init__(image_size=image_size, **kwargs)
 
     def list_samples(self) -> dict[str, list[Sample]]:
         folder = require_dir(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 from PIL import Image, UnidentifiedImageError
@@ -16,7 +17,7 @@ from pytorch_lightning.utilities import rank_zero_warn
 from torch.utils.data import Dataset
 from torchvision import transforms as T
 
-from shared.data.errors import DatasetFormatError, DatasetNotFoundError, require_dir
+from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 from shared.data.in_memory import InMemoryImageDataModule
 from shared.data.splits import stratified_split
 from shared.errors import ConfigError, check_range
@@ -100,6 +101,16 @@ class ImageFileDataModule(InMemoryImageDataModule):
     the official codes' selection on the test split (validation *is* test), with a warning.
     Default transforms: resize to ``image_size x image_size`` and normalise, no augmentation.
     Loaders, sampler and argument checks are those of :class:`InMemoryImageDataModule`.
+
+    Args:
+        data_root: folder that holds the dataset (default: ``$DATA_ROOT``, else ``data/``).
+        image_size: side of the square images the model sees.
+        val_fraction: share of the training images held out for model selection (0: the test
+            split stands in, as in the official codes).
+        split_seed: seed of the stratified hold-outs.
+        preload: decode the training and validation images into RAM at set-up.
+        kwargs: ``mean``, ``std``, ``crop_padding`` and ``loader`` of
+            :class:`~shared.data.in_memory.InMemoryImageDataModule`.
     """
 
     dataset_name = "dataset"
@@ -109,23 +120,12 @@ class ImageFileDataModule(InMemoryImageDataModule):
         self,
         data_root: str | None = None,
         image_size: int = 64,
-        batch_size: int = 64,
-        num_workers: int = 0,
         val_fraction: float = 0.1,
         split_seed: int = 0,
-        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        sampler_seed: int | None = None,
         preload: bool = False,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            image_size=image_size,
-            batch_size=batch_size,
-            num_workers=num_workers,
-            mean=mean,
-            std=std,
-            sampler_seed=sampler_seed,
-        )
+        super().__init__(image_size=image_size, **kwargs)
         self.data_root = data_root
         self.val_fraction = check_range(
             "data.val_fraction", val_fraction, 0.0, 1.0, high_inclusive=False

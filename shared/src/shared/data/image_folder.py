@@ -10,6 +10,7 @@ see the tests).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from shared.data.errors import DatasetFormatError
 from shared.data.image_files import (
@@ -42,28 +43,11 @@ class ImageFolderDataModule(ImageFileDataModule):
         self,
         root: str,
         image_size: int = 224,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        val_fraction: float = 0.1,
-        split_seed: int = 0,
-        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        sampler_seed: int | None = None,
-        data_root: str | None = None,
         num_classes: int | None = None,
         test_fraction: float = 0.0,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            data_root,
-            image_size,
-            batch_size,
-            num_workers,
-            val_fraction,
-            split_seed,
-            mean,
-            std,
-            sampler_seed,
-        )
+        super().__init__(image_size=image_size, **kwargs)
         if not root:
             raise ConfigError("data.root", root, "the dataset folder holding train/ and test/")
         self.folder_name, self.dataset_name = root, Path(root).name

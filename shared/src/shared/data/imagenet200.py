@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from torchvision import transforms as T
 
@@ -25,6 +26,7 @@ from shared.data.image_files import (
     require_dir,
     subfolders,
 )
+from shared.data.loader import Loader
 from shared.errors import check_range
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -64,29 +66,15 @@ class ImageNet200DataModule(ImageFileDataModule):
 
     def __init__(
         self,
-        data_root: str | None = None,
         image_size: int = 224,
-        batch_size: int = 256,
-        num_workers: int = 0,
-        val_fraction: float = 0.1,
-        split_seed: int = 0,
+        num_classes: int = 200,
         official_random_eval_crop: bool = False,
-        sampler_seed: int | None = None,
         mean: tuple[float, float, float] = IMAGENET_MEAN,
         std: tuple[float, float, float] = IMAGENET_STD,
-        num_classes: int = 200,
+        loader: Loader = Loader(batch_size=256),
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            data_root,
-            image_size,
-            batch_size,
-            num_workers,
-            val_fraction,
-            split_seed,
-            mean,
-            std,
-            sampler_seed,
-        )
+        super().__init__(image_size=image_size, mean=mean, std=std, loader=loader, **kwargs)
         self.num_classes = int(check_range("data.num_classes", num_classes, 1))
         self.official_random_eval_crop = official_random_eval_crop
 

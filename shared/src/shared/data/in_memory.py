@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from shared.data.loader import Loader
 from shared.data.samplers import EpochSeededSampler
 from shared.data.transforms import normalize, random_crop_flip, resize
 from shared.errors import ConfigError, check_range
@@ -53,17 +53,20 @@ class TensorImageDataset(Dataset):
         return image, self.labels[index]
 
 
-def default_sampler_seed() -> int:
-    """The run's global seed (set by Lightning's ``seed_everything``), so shuffling follows it."""
-    return int(os.environ.get("PL_GLOBAL_SEED", 0))
-
-
 class InMemoryImageDataModule(pl.LightningDataModule):
     """Base for datasets small enough to hold in memory: subclasses fill the three splits.
 
     Subclasses implement :meth:`load_splits`, returning ``{"train"|"val"|"test": (images,
     labels)}``, and set :attr:`num_classes`. The training loader shuffles with an
     :class:`EpochSeededSampler`, so resumed runs see the same batches.
+
+    Args:
+        image_size: side of the square images the model sees.
+        mean: per-channel normalisation mean.
+        std: per-channel normalisation standard deviation.
+        crop_padding: pad-and-crop plus horizontal-flip augmentation of the training images
+            (0: none).
+        loader: batch size, workers and shuffling seed of the loaders.
     """
 
     num_classes: int
@@ -72,26 +75,21 @@ class InMemoryImageDataModule(pl.LightningDataModule):
     def __init__(
         self,
         image_size: int,
-        batch_size: int = 64,
-        num_workers: int = 0,
         mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
         std: tuple[float, float, float] = (0.5, 0.5, 0.5),
         crop_padding: int = 0,
-        sampler_seed: int | None = None,
+        loader: Loader = Loader(),
     ) -> None:
         super().__init__()
         check_range("data.image_size", image_size, 1)
-        check_range("data.batch_size", batch_size, 1)
-        check_range("data.num_workers", num_workers, 0)
         check_range("data.crop_padding", crop_padding, 0)
         for field, values in (("data.mean", mean), ("data.std", std)):
             if len(values) != 3:
                 raise ConfigError(field, values, "three per-channel values")
         if min(std) <= 0:
             raise ConfigError("data.std", std, "positive values")
-        self.image_size, self.batch_size, self.num_workers = image_size, batch_size, num_workers
-        self.mean, self.std, self.crop_padding = mean, std, crop_padding
-        self.sampler_seed = sampler_seed
+        self.image_size, self.mean, self.std = image_size, mean, std
+        self.crop_padding, self.loader = crop_padding, loader
         self.datasets: dict[str, TensorImageDataset] = {}
 
     def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -113,14 +111,8 @@ class InMemoryImageDataModule(pl.LightningDataModule):
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         dataset = self.datasets[split]
-        seed = self.sampler_seed if self.sampler_seed is not None else default_sampler_seed()
-        return DataLoader(
-            dataset,
-            batch_size=self.batch_size,
-            sampler=EpochSeededSampler(dataset, seed) if shuffle else None,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+        sampler = EpochSeededSampler(dataset, self.loader.seed) if shuffle else None
+        return self.loader.dataloader(dataset, train=shuffle, sampler=sampler)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

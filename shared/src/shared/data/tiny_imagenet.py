@@ -8,6 +8,7 @@ the official LeRaC/CBM code; the unlabelled ``test/`` folder is not used.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from shared.data.errors import DatasetFormatError
 from shared.data.image_files import (
@@ -58,31 +59,8 @@ class TinyImageNetDataModule(ImageFileDataModule):
     dataset_name = "Tiny ImageNet-200"
     num_classes = 200
 
-    def __init__(
-        self,
-        data_root: str | None = None,
-        image_size: int = 64,
-        batch_size: int = 64,
-        num_workers: int = 0,
-        val_fraction: float = 0.1,
-        split_seed: int = 0,
-        mean: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        std: tuple[float, float, float] = (0.5, 0.5, 0.5),
-        sampler_seed: int | None = None,
-        preload: bool = True,
-    ) -> None:
-        super().__init__(
-            data_root,
-            image_size,
-            batch_size,
-            num_workers,
-            val_fraction,
-            split_seed,
-            mean,
-            std,
-            sampler_seed,
-            preload,
-        )
+    def __init__(self, image_size: int = 64, preload: bool = True, **kwargs: Any) -> None:
+        super().__init__(image_size=image_size, preload=preload, **kwargs)
 
     def list_samples(self) -> dict[str, list[Sample]]:
         folder = self._require(self.data_dir / TINY_IMAGENET_FOLDER)
