@@ -1,16 +1,23 @@
-"""Throughput and A/B timing done right.
+"""Throughput and A/B timing done right, declared by each project and run here.
 
-Warm-up first; on a GPU every timed call ends with ``torch.cuda.synchronize``; A and B run
-interleaved in one process (alternating which goes first) so drifting load hits both; the
-result is the median of the pairwise B/A time ratios with their min-max, plus items/s; every
-record names the machine, torch version, thread count and load average.
+A project's ``bench.py`` declares what is timed (:class:`Comparison`, :class:`Throughput`) and
+its targets (:class:`Target`); :func:`run_all` builds, times, records and prints them. Warm-up
+first; on a GPU every timed call ends with ``torch.cuda.synchronize``; A and B run interleaved
+in one process (alternating which goes first) so drifting load hits both. A record holds every
+round's value, their median with its min-max and a 95 % interval of the median (a seeded
+bootstrap over the rounds), plus items/s; it names the machine, torch version, thread count and
+load average. A target is ``met`` only when the whole interval is within it, ``missed`` when
+the whole interval is outside it, ``unresolved`` otherwise.
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,25 +25,118 @@ import torch
 
 from shared.machine import describe_machine
 
+Work = Callable[[], Any]
+"""One timed call (a training step, a forward pass, a batch of saliency maps...)."""
 
-def _synchronize(device: torch.device | str | None) -> None:
-    if device is not None and torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
+CONFIDENCE = 0.95
+BOOTSTRAP_RESAMPLES = 4000
+BOOTSTRAP_SEED = 0
+MET, MISSED, UNRESOLVED = "met", "missed", "unresolved"
 
 
-def _time_call(fn: Callable[[], Any], device: torch.device | str | None, number: int = 1) -> float:
-    """Seconds per call of ``fn``, averaged over ``number`` back-to-back calls."""
-    _synchronize(device)
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    _synchronize(device)
-    return (time.perf_counter() - start) / number
+# --- the interval of a median -----------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The ``q``-quantile (0..1) of ascending values, interpolated linearly between order
+    statistics at position ``q * (n - 1)`` (numpy's default method)."""
+    if not sorted_values:
+        raise ValueError("percentile of no values")
+    position = q * (len(sorted_values) - 1)
+    below = int(position)
+    above = min(below + 1, len(sorted_values) - 1)
+    fraction = position - below
+    return sorted_values[below] + (sorted_values[above] - sorted_values[below]) * fraction
+
+
+def bootstrap_interval(
+    values: Sequence[float],
+    *,
+    confidence: float = CONFIDENCE,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> tuple[float, float]:
+    """Percentile-bootstrap interval of the median of ``values``.
+
+    ``resamples`` times, draw ``len(values)`` values with replacement and take their median;
+    the interval runs from the ``(1 - confidence) / 2`` to the ``(1 + confidence) / 2``
+    quantile of those medians. The draws come from ``random.Random(seed)`` through its
+    ``random()`` stream (which Python keeps stable across versions), so the same values always
+    give the same interval.
+    """
+    if not values:
+        raise ValueError("bootstrap of no values")
+    values = list(values)
+    n = len(values)
+    rng = random.Random(seed)
+    draw = rng.random
+    medians = sorted(
+        statistics.median([values[int(draw() * n)] for _ in range(n)]) for _ in range(resamples)
+    )
+    tail = (1 - confidence) / 2
+    return percentile(medians, tail), percentile(medians, 1 - tail)
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bound on a benchmark's value: ``<= bound`` (a cost) or ``>= bound`` (a speed-up)."""
+
+    bound: float
+    higher_is_better: bool = False
+    note: str = ""
+
+    @classmethod
+    def at_most(cls, bound: float, note: str = "") -> Target:
+        return cls(bound, False, note)
+
+    @classmethod
+    def at_least(cls, bound: float, note: str = "") -> Target:
+        return cls(bound, True, note)
+
+    @classmethod
+    def equal_speed(cls, tolerance: float = 0.05) -> Target:
+        """B no slower than A: a time ratio ``<= 1 + tolerance`` (a tie cannot be shown exactly)."""
+        if not 0 < tolerance < 1:
+            raise ValueError(f"tolerance must be in (0, 1), got {tolerance}")
+        return cls(round(1 + tolerance, 12), False, f"equal speed, {tolerance * 100:g} % tolerance")
+
+    @property
+    def label(self) -> str:
+        text = f"{'>=' if self.higher_is_better else '<='} {self.bound:g}"
+        return f"{text} ({self.note})" if self.note else text
+
+    def verdict(self, low: float, high: float) -> str:
+        """``met`` when all of ``[low, high]`` satisfies the bound, ``missed`` when none does."""
+        inside_low, inside_high = (
+            (low >= self.bound, high >= self.bound)
+            if self.higher_is_better
+            else (low <= self.bound, high <= self.bound)
+        )
+        if inside_low and inside_high:
+            return MET
+        if not inside_low and not inside_high:
+            return MISSED
+        return UNRESOLVED
+
+
+def _as_target(target: Target | float | None) -> Target | None:
+    return target if target is None or isinstance(target, Target) else Target.at_most(target)
+
+
+# --- records ----------------------------------------------------------------------------------
 
 
 @dataclass
 class BenchRecord:
-    """One line of ``make bench``: a ratio (``unit="x"``) or a throughput (``unit="items/s"``)."""
+    """One line of ``make bench``: a ratio (``unit="x"``) or a throughput (``unit="items/s"``).
+
+    ``value`` is the median of ``samples`` (one per round or repeat), ``low``/``high`` their
+    min-max and ``interval`` the bootstrap interval of the median (computed from ``samples``
+    when not given). ``rates`` holds each side's median items/s of a comparison.
+    """
 
     project: str
     name: str
@@ -48,19 +148,108 @@ class BenchRecord:
     higher_is_better: bool = False
     detail: str = ""
     machine: dict[str, Any] = field(default_factory=describe_machine)
+    interval: tuple[float, float] | None = None
+    target_note: str = ""
+    samples: list[float] = field(default_factory=list)
+    rates: dict[str, float] = field(default_factory=dict)
+    number: int = 1
+
+    def __post_init__(self) -> None:
+        if self.interval is None and self.samples:
+            self.interval = bootstrap_interval(self.samples)
+        if self.interval is not None:
+            self.interval = (float(self.interval[0]), float(self.interval[1]))
+
+    @classmethod
+    def from_samples(
+        cls,
+        project: str,
+        name: str,
+        samples: Sequence[float],
+        unit: str,
+        target: Target | float | None = None,
+        detail: str = "",
+        rates: dict[str, float] | None = None,
+        number: int = 1,
+    ) -> BenchRecord:
+        samples = [float(s) for s in samples]
+        target = _as_target(target)
+        return cls(
+            project,
+            name,
+            statistics.median(samples),
+            unit,
+            min(samples),
+            max(samples),
+            None if target is None else target.bound,
+            False if target is None else target.higher_is_better,
+            detail,
+            target_note="" if target is None else target.note,
+            samples=samples,
+            rates=dict(rates or {}),
+            number=number,
+        )
 
     @property
-    def passed(self) -> bool | None:
+    def target_spec(self) -> Target | None:
         if self.target is None:
             return None
-        return self.value >= self.target if self.higher_is_better else self.value <= self.target
+        return Target(self.target, self.higher_is_better, self.target_note)
+
+    @property
+    def verdict(self) -> str | None:
+        """``met``/``missed``/``unresolved`` from the interval (``None`` without a target)."""
+        target = self.target_spec
+        if target is None:
+            return None
+        if self.interval is None:
+            return UNRESOLVED
+        return target.verdict(*self.interval)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "passed": self.passed}
+        target = self.target_spec
+        return {
+            **asdict(self),
+            "interval": None if self.interval is None else list(self.interval),
+            "target_label": "" if target is None else target.label,
+            "verdict": self.verdict,
+        }
+
+
+# --- timing -----------------------------------------------------------------------------------
+
+
+def _synchronize(device: torch.device | str | None) -> None:
+    if device is not None and torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _time_call(fn: Work, device: torch.device | str | None, number: int = 1) -> float:
+    """Seconds per call of ``fn``, averaged over ``number`` back-to-back calls."""
+    _synchronize(device)
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    _synchronize(device)
+    return (time.perf_counter() - start) / number
+
+
+def throughput_rates(
+    fn: Work,
+    items: int,
+    *,
+    warmup: int = 3,
+    repeats: int = 10,
+    device: torch.device | str | None = None,
+) -> list[float]:
+    """Items/s of each of ``repeats`` timed calls of ``fn`` (``items`` per call), after warm-up."""
+    for _ in range(warmup):
+        fn()
+    return [items / _time_call(fn, device) for _ in range(repeats)]
 
 
 def throughput(
-    fn: Callable[[], Any],
+    fn: Work,
     items: int,
     *,
     warmup: int = 3,
@@ -68,9 +257,7 @@ def throughput(
     device: torch.device | str | None = None,
 ) -> tuple[float, float, float]:
     """Median, min and max items/s of ``fn`` (which processes ``items`` items per call)."""
-    for _ in range(warmup):
-        fn()
-    rates = [items / _time_call(fn, device) for _ in range(repeats)]
+    rates = throughput_rates(fn, items, warmup=warmup, repeats=repeats, device=device)
     return statistics.median(rates), min(rates), max(rates)
 
 
@@ -87,25 +274,32 @@ class ABComparison:
         return statistics.median(self.ratios)
 
     def record(
-        self, project: str, name: str, target: float | None = None, detail: str = ""
+        self,
+        project: str,
+        name: str,
+        target: Target | float | None = None,
+        detail: str = "",
+        labels: tuple[str, str] = ("A", "B"),
+        number: int = 1,
     ) -> BenchRecord:
-        info = f"A {self.a_items_per_s:.1f} items/s, B {self.b_items_per_s:.1f} items/s"
-        return BenchRecord(
+        """The record of these rounds; a bare number as ``target`` means ``<= target``."""
+        rates = dict(zip(labels, (self.a_items_per_s, self.b_items_per_s), strict=True))
+        info = ", ".join(f"{label} {rate:.1f} items/s" for label, rate in rates.items())
+        return BenchRecord.from_samples(
             project,
             name,
-            self.median,
+            self.ratios,
             "x",
-            min(self.ratios),
-            max(self.ratios),
             target,
-            higher_is_better=False,
-            detail=f"{info}{'; ' + detail if detail else ''}",
+            f"{info}{'; ' + detail if detail else ''}",
+            rates,
+            number,
         )
 
 
 def compare(
-    fn_a: Callable[[], Any],
-    fn_b: Callable[[], Any],
+    fn_a: Work,
+    fn_b: Work,
     items: int,
     *,
     warmup: int = 3,
@@ -135,18 +329,158 @@ def compare(
     )
 
 
+# --- declarations -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """B against A, interleaved: the record is the per-round time ratio B/A (> 1: B slower).
+
+    ``pair()`` builds the two calls (models, batches, optimizers) when the benchmark runs, not
+    when it is declared. Each of ``rounds`` rounds times ``number`` back-to-back calls of each
+    side after ``warmup`` calls of each. ``detail`` is text, or a function called after
+    ``pair()`` (for something learnt while building, e.g. an equal-output check).
+    ``inference`` runs warm-up and rounds in ``torch.inference_mode``.
+    """
+
+    name: str
+    pair: Callable[[], tuple[Work, Work]]
+    items: int
+    rounds: int = 15
+    number: int = 1
+    warmup: int = 3
+    target: Target | None = None
+    detail: str | Callable[[], str] = ""
+    labels: tuple[str, str] = ("A", "B")
+    inference: bool = False
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Items/s of one call: ``work()`` builds the call; ``repeats`` calls timed one by one."""
+
+    name: str
+    work: Callable[[], Work]
+    items: int
+    repeats: int = 10
+    warmup: int = 3
+    unit: str = "items/s"
+    target: Target | None = None
+    detail: str | Callable[[], str] = ""
+    inference: bool = False
+
+
+Benchmark = Comparison | Throughput
+
+
+def _detail(declared: str | Callable[[], str], protocol: str) -> str:
+    text = declared() if callable(declared) else declared
+    return f"{text}; {protocol}" if text else protocol
+
+
+def measure(
+    benchmark: Benchmark, project: str, device: torch.device | str | None = None
+) -> BenchRecord:
+    """Build, warm up and time one declaration; ``device`` is synchronised around each call."""
+    mode = torch.inference_mode() if benchmark.inference else contextlib.nullcontext()
+    if isinstance(benchmark, Comparison):
+        fn_a, fn_b = benchmark.pair()
+        with mode:
+            result = compare(
+                fn_a,
+                fn_b,
+                benchmark.items,
+                warmup=benchmark.warmup,
+                repeats=benchmark.rounds,
+                number=benchmark.number,
+                device=device,
+            )
+        steps = f"{benchmark.number} call{'s' if benchmark.number > 1 else ''}"
+        protocol = f"{benchmark.rounds} interleaved rounds of {steps} per side"
+        return result.record(
+            project,
+            benchmark.name,
+            benchmark.target,
+            _detail(benchmark.detail, protocol),
+            benchmark.labels,
+            benchmark.number,
+        )
+    if isinstance(benchmark, Throughput):
+        fn = benchmark.work()
+        with mode:
+            rates = throughput_rates(
+                fn,
+                benchmark.items,
+                warmup=benchmark.warmup,
+                repeats=benchmark.repeats,
+                device=device,
+            )
+        protocol = (
+            f"{benchmark.repeats} timed calls of {benchmark.items} after {benchmark.warmup} warm-up"
+        )
+        return BenchRecord.from_samples(
+            project,
+            benchmark.name,
+            rates,
+            benchmark.unit,
+            benchmark.target,
+            _detail(benchmark.detail, protocol),
+        )
+    raise TypeError(f"not a benchmark declaration: {benchmark!r}")
+
+
+def summary(record: BenchRecord) -> str:
+    """``name: median unit [interval] (min-max), target -> verdict`` on one line."""
+    text = f"{record.name}: {_number(record.value)} {record.unit}"
+    if record.interval is not None:
+        text += f", 95 % interval {_number(record.interval[0])}-{_number(record.interval[1])}"
+    text += f", min-max {_number(record.low)}-{_number(record.high)}"
+    if record.target_spec is not None:
+        text += f", target {record.target_spec.label}: {record.verdict}"
+    return text
+
+
+def run_all(
+    project: str,
+    benchmarks: Iterable[Benchmark],
+    device: torch.device | str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> list[BenchRecord]:
+    """Run each declaration in order; ``log`` (default: stderr) gets one line per record."""
+    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    records = []
+    for benchmark in benchmarks:
+        start = time.perf_counter()
+        record = measure(benchmark, project, device)
+        log(f"  {project}: {summary(record)} ({time.perf_counter() - start:.0f} s)")
+        records.append(record)
+    return records
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _number(value: float) -> str:
+    """Three decimals for ratios and small rates, fewer as values grow."""
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
 def format_table(records: list[BenchRecord]) -> str:
     """A Markdown table of records, with the machine of the first one underneath."""
     lines = [
-        "| project | benchmark | value | min-max | target | ok | detail |",
-        "|---|---|---|---|---|---|---|",
+        "| project | benchmark | median | 95 % interval | min-max | target | verdict | detail |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
-        target = "" if r.target is None else f"{'>=' if r.higher_is_better else '<='} {r.target:g}"
-        ok = {None: "", True: "yes", False: "NO"}[r.passed]
+        target = "" if r.target_spec is None else r.target_spec.label
+        interval = "" if r.interval is None else "-".join(map(_number, r.interval))
         lines.append(
-            f"| {r.project} | {r.name} | {r.value:.3f} {r.unit} | {r.low:.3f}-{r.high:.3f} | "
-            f"{target} | {ok} | {r.detail} |"
+            f"| {r.project} | {r.name} | {_number(r.value)} {r.unit} | {interval} | "
+            f"{_number(r.low)}-{_number(r.high)} | {target} | {r.verdict or ''} | {r.detail} |"
         )
     if records:
         m = records[0].machine
