@@ -357,3 +357,36 @@ def test_library_names_map_to_hub_repos():
     assert library_name("org/pipe", "diffusers") == "org/pipe"
     assert repo_folder_name("microsoft/cvt-13") == "models--microsoft--cvt-13"
     assert repo_folder_name("gpt2") == "models--gpt2"
+
+
+# ---------------------------------------------------------------- CvT-13
+
+
+TINY_CVT = {"embed_dim": (8, 16, 24), "depth": (1, 2, 3), "num_heads": (1, 2, 3), "image_size": 32}
+
+
+def test_cvt13_named_by_hub_id_fails_fast_offline_with_an_empty_cache(cache, monkeypatch):
+    from transformers import CvtForImageClassification  # noqa: F401 (import time is not the wait)
+
+    from shared.models.cvt import CvT13
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    start = time.monotonic()
+    with pytest.raises(ConfigError) as caught:
+        CvT13(num_classes=10, pretrained="microsoft/cvt-13")
+    assert time.monotonic() - start < 5.0
+    message = str(caught.value)
+    assert caught.value.field == FIELD
+    assert f"cache folder {cache}" in message and "`hf download microsoft/cvt-13`" in message
+    assert "CvT-13-224x224-IN-1k.pth" in message  # the original checkpoint stays an option
+
+
+def test_cvt13_named_by_hub_id_loads_from_the_cache_offline(cache, monkeypatch, no_network):
+    from shared.models.cvt import CvT13
+
+    source = CvT13(num_classes=7, **TINY_CVT)
+    snapshot = write_snapshot(cache, "microsoft/cvt-13", files=())
+    source.model.save_pretrained(snapshot)
+    loaded = CvT13(num_classes=7, pretrained="microsoft/cvt-13", **TINY_CVT)
+    for key, value in source.model.state_dict().items():
+        assert loaded.model.state_dict()[key].equal(value), key

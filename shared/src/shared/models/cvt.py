@@ -177,20 +177,22 @@ def load_microsoft_checkpoint(model: nn.Module, path: Path) -> None:
 
 
 def _from_hugging_face(name: str, config) -> nn.Module:
-    """``from_pretrained`` with the checkpoint's own config, which must match ``config``'s shape."""
+    """``from_pretrained`` with the checkpoint's own config, which must match ``config``'s shape.
+    A hub id is looked up in the local cache first and fails fast offline (:mod:`shared.hub`)."""
     from transformers import CvtForImageClassification
 
-    local = Path(name).expanduser()
-    if not local.exists() and (name.startswith((".", "/", "~")) or name.count("/") > 1):
-        raise ConfigError(
-            "model.backbone.pretrained", name, "an existing model folder", CVT_WEIGHTS_HINT
-        )
+    from shared.hub import require_pretrained
+
+    source = require_pretrained(
+        name, library="transformers", field="model.backbone.pretrained", hint=CVT_WEIGHTS_HINT
+    )
     try:
         model = CvtForImageClassification.from_pretrained(
-            str(local) if local.exists() else name,
+            str(source),
             num_labels=config.num_labels,
             drop_path_rate=config.drop_path_rate,
             ignore_mismatched_sizes=True,
+            local_files_only=isinstance(source, Path),
         )
     except OSError as error:
         raise ConfigError(
