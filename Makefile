@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 PROJECTS := $(notdir $(wildcard projects/*))
 
-.PHONY: uv setup lint format test test-fast bench report reproduce reproduce-lerac-stress gpu-check help
+.PHONY: uv setup lint format test test-fast bench report reproduce reproduce-lerac-stress reproduce-cbm-ablations gpu-check help
 
 help:
 	@echo "make test                  lint + every test (installs uv and the workspace first)"
@@ -41,9 +41,9 @@ bench: setup
 	$(RUN) python tools/bench.py
 
 report: setup
-	$(RUN) python -c "from shared.results import collect_report; print(collect_report())"
+	$(RUN) python -c "from shared.results import collect_report; from shared.readme import update_readmes; print(collect_report()); print('READMEs updated:', [str(p) for p in update_readmes()])"
 
-reproduce: $(addprefix reproduce-,$(PROJECTS))
+reproduce: $(addprefix reproduce-,$(PROJECTS)) reproduce-lerac-stress reproduce-cbm-ablations
 
 # One torch thread makes CPU reproductions bit-for-bit repeatable (results differ in the last
 # digits with the thread count); override with REPRO_THREADS=N.
@@ -51,6 +51,9 @@ reproduce-%: export REPRO_THREADS ?= 1
 
 reproduce-lerac-stress: setup
 	cd projects/lerac && $(RUN) python -m lerac.reproduce_stress
+
+reproduce-cbm-ablations: setup
+	cd projects/cbm && $(RUN) python -m cbm.reproduce_ablations
 
 reproduce-%: setup
 	@test -d projects/$* || { echo "error: no project projects/$* (have: $(PROJECTS))" >&2; exit 2; }

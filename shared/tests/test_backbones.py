@@ -8,8 +8,10 @@ import torch
 from shared.data.errors import DatasetFormatError
 from shared.errors import ConfigError
 from shared.models.cvt import CvT13, QuickGELU, convert_microsoft_cvt_state_dict
-from shared.models.registry import BACKBONES, build_backbone
+from shared.models.registry import BACKBONES, Backbone
 from shared.models.wide_resnet import WideResNet
+from shared.registry import Registry
+from shared.testing.registry import registry_cases
 
 TINY_CVT = {"embed_dim": (8, 16, 24), "depth": (1, 2, 3), "num_heads": (1, 2, 3), "image_size": 32}
 
@@ -277,13 +279,11 @@ def test_quick_gelu_values():
 # ---------------------------------------------------------------- registry
 
 
-@pytest.mark.parametrize("name", sorted(BACKBONES))
-def test_registry_contract_forward_backward(name):
-    spec = BACKBONES[name]
+@pytest.mark.parametrize("entry", registry_cases(BACKBONES))
+def test_registry_contract_forward_backward(entry):
     torch.manual_seed(0)
-    model = build_backbone(name, num_classes=3, **spec.test_kwargs)
-    assert model.num_classes == 3
-    size = spec.test_input_size or spec.input_size
+    model = BACKBONES.build(entry.name, num_classes=3, **entry.test_kwargs)
+    size = entry.metadata.get("test_input_size") or entry.metadata["input_size"]
     logits = model(torch.randn(2, 3, size, size))
     assert logits.shape == (2, 3) and torch.isfinite(logits).all()
     torch.nn.functional.cross_entropy(logits, torch.tensor([0, 2])).backward()
@@ -291,14 +291,42 @@ def test_registry_contract_forward_backward(name):
         n for n, p in model.named_parameters() if p.grad is None or not torch.isfinite(p.grad).all()
     ]
     assert without_grad == []
+    assert entry.metadata["paper"]
 
 
 def test_registry_rejects_unknown_names_and_arguments():
     with pytest.raises(ConfigError, match="cvt13"):
-        build_backbone("vit_huge", num_classes=3)
-    with pytest.raises(ConfigError, match="widen_factor"):
-        build_backbone("wrn", num_classes=3, width=4)
-    assert BACKBONES["wrn"].input_size == 32 and BACKBONES["cvt13"].input_size == 224
+        BACKBONES.build("vit_huge", num_classes=3)
+    with pytest.raises(ConfigError, match=r"model\.backbone\.args\.width.*widen_factor"):
+        BACKBONES.build("wrn", num_classes=3, width=4)
+    assert BACKBONES.entry("wrn").metadata["input_size"] == 32
+    assert BACKBONES.entry("cvt13").metadata["input_size"] == 224
+
+
+def test_backbone_spec_builds_the_registered_entry_with_the_class_count():
+    model = Backbone("wrn", {"depth": 10, "widen_factor": 1}).build(num_classes=7)
+    assert isinstance(model, WideResNet) and model.num_classes == 7
+
+
+def test_a_generic_registry_builds_checks_and_lists_its_entries():
+    registry: Registry[tuple] = Registry("generator", "data.generator")
+
+    @registry.register("pair", test_kwargs={"b": 1}, modality="image")
+    def pair(a: int = 0, b: int = 0) -> tuple:
+        return (a, b)
+
+    registry.register("any", lambda **kwargs: tuple(sorted(kwargs)))
+    assert list(registry) == ["any", "pair"] and len(registry) == 2 and "pair" in registry
+    assert registry.build("pair", a=2) == (2, 0)
+    assert registry.build("any", z=1, y=2) == ("y", "z")  # **kwargs: every argument accepted
+    assert registry.entry("pair").metadata == {"modality": "image"}
+    assert [name for name, _ in registry.contract_cases()] == ["any", "pair"]
+    with pytest.raises(ConfigError, match=r"data\.generator.*'any', 'pair'"):
+        registry.build("nope")
+    with pytest.raises(ConfigError, match=r"data\.generator\.args\.c"):
+        registry.build("pair", c=3)
+    with pytest.raises(ValueError, match="twice"):
+        registry.register("pair", lambda: ())
 
 
 def test_cifar_resnet_official_init_statistics():

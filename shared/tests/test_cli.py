@@ -1,5 +1,6 @@
 """The shared training entry point: run layout, metrics, --resume, and one-paragraph errors."""
 
+import csv
 import json
 import os
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from shared.cli import _config_name, main
+from shared.cli import config_name, main
 from shared.testing.tiny_project import make_tiny_project
 
 HERE = Path(__file__).parent
@@ -26,14 +27,12 @@ def _weights(run_dir: Path) -> dict[str, torch.Tensor]:
 
 
 def test_config_name_is_the_last_config_stem():
-    assert _config_name(["--config", "configs/default.yaml"]) == "default"
-    assert (
-        _config_name(["-c", "a.yaml", "--config=configs/paper/r18_cifar10.yaml"]) == "r18_cifar10"
-    )
+    assert config_name(["--config", "configs/default.yaml"]) == "default"
+    assert config_name(["-c", "a.yaml", "--config=configs/paper/r18_cifar10.yaml"]) == "r18_cifar10"
 
 
 @pytest.mark.slow
-def test_run_layout_and_metrics(project, tmp_path):
+def test_run_layout_metrics_and_what_a_run_prints(project, tmp_path, capsys):
     summary = main(project, [])
     run_dir = tmp_path / "runs" / "tinyproj" / "default" / "version_0"
     assert Path(summary["run_dir"]) == run_dir
@@ -41,6 +40,15 @@ def test_run_layout_and_metrics(project, tmp_path):
     assert set(written["last"]) == {"test/acc", "test/loss"} and written["epochs"] == 2
     assert written["best_checkpoint"].startswith("best-epoch")
     assert {"config.yaml", "metrics.csv"} <= {p.name for p in run_dir.iterdir()}
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-5] == "Test metrics, seed 0:"
+    assert f"Run folder: {run_dir}" in out
+    for noise in ("💡 Tip", "GPU available", "Loaded model weights", "LeafSpec"):
+        assert noise not in out + err
+    with (run_dir / "metrics.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    for term in ("train/loss_epoch", "train/ce_epoch", "train/acc"):  # a point per epoch, each term
+        assert [int(r["epoch"]) for r in rows if r.get(term)] == [0, 1], term
     assert main(project, [])["run_dir"].endswith("version_1")  # a second run never overwrites
 
 
@@ -48,7 +56,10 @@ def test_run_layout_and_metrics(project, tmp_path):
 def test_resume_gives_the_same_weights_as_an_uninterrupted_run(project, tmp_path):
     straight = Path(main(project, [])["run_dir"])
     interrupted = Path(main(project, ["--trainer.max_epochs=1"])["run_dir"])
-    resumed = Path(main(project, ["--resume"])["run_dir"])
+    # a longer budget is fine where nothing reads it (a step decay); so are run-control flags
+    resumed = Path(
+        main(project, ["--resume", "--threads=1", "--trainer.enable_progress_bar=false"])["run_dir"]
+    )
     assert resumed == interrupted != straight
     a, b = _weights(straight), _weights(resumed)
     assert a.keys() == b.keys()
@@ -57,6 +68,24 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(project, tmp_path
     # and the interruption really stopped early: epoch-1 weights differ from the final ones
     first = torch.load(interrupted / "checkpoints" / "best-epoch000.ckpt", weights_only=True)
     assert not torch.allclose(first["state_dict"]["backbone.fc.weight"], a["backbone.fc.weight"])
+
+
+@pytest.mark.slow
+def test_resume_refuses_a_config_that_is_not_the_runs(project, tmp_path, capsys):
+    cosine = "--model.init_args.lr_scheduler={class_path: shared.optim.CosineAnnealingLR}"
+    run_dir = Path(main(project, [cosine, "--trainer.max_epochs=1"])["run_dir"])
+    saved = (run_dir / "config.yaml").read_text()
+    message = _error_of(
+        project, ["--resume", cosine, "--trainer.max_epochs=1", "--seed_everything=3"], capsys
+    )
+    assert "`seed_everything`: saved 0, now 3" in message and str(run_dir) in message
+    message = _error_of(project, ["--resume", "--trainer.max_epochs=1"], capsys)  # no cosine now
+    assert "`model.init_args.lr_scheduler.class_path`" in message
+    assert "'shared.optim.CosineAnnealingLR', now 'torch.optim.lr_scheduler.MultiStepLR'" in message
+    message = _error_of(project, ["--resume", cosine, "--trainer.max_epochs=2"], capsys)
+    assert "`trainer.max_epochs` is 2, the run was started with 1" in message
+    assert "the cosine schedule" in message
+    assert (run_dir / "config.yaml").read_text() == saved  # nothing was rewritten
 
 
 def _error_of(project, args, capsys) -> str:
@@ -79,8 +108,14 @@ def test_wrong_config_key(project, capsys):
 
 
 def test_value_out_of_range(project, capsys):
-    message = _error_of(project, ["--model.init_args.lr=-1"], capsys)
-    assert message == "error: Config field `model.lr` is -1.0, expected a value in (0.0, inf]."
+    message = _error_of(project, ["--model.init_args.optimizer.init_args.lr=-1"], capsys)
+    assert message == (
+        "error: Config field `model.optimizer.init_args.lr` is -1.0, expected a value in "
+        "(0.0, inf]."
+    )
+    message = _error_of(project, ["--model.init_args.optimizer.init_args.momentum=-1"], capsys)
+    assert "`model.optimizer`" in message and "momentum=-1.0" in message
+    assert "Invalid momentum value: -1.0" in message
 
 
 def test_missing_dataset_folder(project, tmp_path, capsys):
@@ -108,3 +143,21 @@ def test_ddp_on_two_cpu_processes(tmp_path):
     assert [r.name for r in runs] == ["version_0"]  # both ranks wrote into one run folder
     metrics = json.loads((runs[0] / "metrics.json").read_text())
     assert 0.0 <= metrics["last"]["test/acc"] <= 1.0 and metrics["epochs"] == 2
+
+
+def test_bad_value_names_the_field_and_what_it_expects(project, capsys):
+    message = _error_of(project, ["--data.init_args.loader.batch_size=abc"], capsys)
+    assert "Config field `data.init_args.loader.batch_size` is 'abc', expected int" in message
+
+
+def test_help_ends_with_the_model_and_data_arguments(project, capsys):
+    assert main(project, ["--help"]) is None
+    text = capsys.readouterr().out
+    assert text.startswith("usage: python train.py") and "--resume" in text
+    model = text.index("model: shared.classification.ImageClassifier")
+    data = text.index("data: shared.data.digits.DigitsDataModule")
+    assert model < data
+    assert "  optimizer: an optimiser class (class_path + init_args) = shared.optim.SGD()" in text
+    assert "set from the DataModule's class count" in text[model:data]
+    assert "  loader.batch_size: int = 64\n      samples per batch." in text[data:]
+    assert len(text.splitlines()) < 120  # not LightningCLI's ~500 lines of Trainer flags

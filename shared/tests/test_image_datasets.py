@@ -18,6 +18,7 @@ from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 from shared.data.food101 import Food101DataModule
 from shared.data.image_folder import ImageFolderDataModule
 from shared.data.imagenet200 import IMAGENET_MEAN, IMAGENET_STD, ImageNet200DataModule
+from shared.data.loader import Loader
 from shared.data.tiny_imagenet import TinyImageNetDataModule
 from shared.testing.image_fixtures import (
     label_level,
@@ -61,7 +62,7 @@ def test_tiny_imagenet_splits_and_sorted_wnid_labels(tmp_path):
     wnids_file = (folder / "wnids.txt").read_text().split()
     assert wnids_file != sorted(wnids_file)  # the loader must not index in file order
     dm = TinyImageNetDataModule(
-        data_root=str(tmp_path), image_size=16, batch_size=4, val_fraction=0.25
+        data_root=str(tmp_path), image_size=16, loader=Loader(batch_size=4), val_fraction=0.25
     )
     dm.setup("fit")
     assert dm.num_classes == 200
@@ -275,7 +276,10 @@ def test_shuffling_follows_the_sampler_seed(tmp_path):
 
     def first_labels(seed: int) -> list[int]:
         dm = ImageFolderDataModule(
-            root=str(tmp_path), image_size=4, batch_size=12, val_fraction=0, sampler_seed=seed
+            root=str(tmp_path),
+            image_size=4,
+            val_fraction=0,
+            loader=Loader(batch_size=12, sampler_seed=seed),
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -291,11 +295,11 @@ def test_a_file_datamodule_trains_a_registered_backbone(tmp_path):
     from pytorch_lightning import Trainer
 
     from shared.classification import ImageClassifier
-    from shared.models.registry import build_backbone
+    from shared.models.registry import Backbone
 
     write_caltech101_fixture(tmp_path, classes=3, per_class=10)
-    data = Caltech101DataModule(data_root=str(tmp_path), image_size=32, batch_size=8)
-    model = ImageClassifier(build_backbone("wrn", 101, depth=10, widen_factor=1), num_classes=101)
+    data = Caltech101DataModule(data_root=str(tmp_path), image_size=32, loader=Loader(batch_size=8))
+    model = ImageClassifier(Backbone("wrn", {"depth": 10, "widen_factor": 1}), num_classes=101)
     trainer = Trainer(
         max_epochs=1,
         accelerator="cpu",

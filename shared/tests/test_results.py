@@ -1,26 +1,36 @@
-"""The results schema: statistics, the paper column, Markdown, overwrite refusal, the report."""
+"""The results schema: statistics, the paper column, Markdown, the report and its staleness."""
 
 import json
+import subprocess
 
 import pytest
 
+from shared.machine import describe_machine
+from shared.paths import repo_root
+from shared.provenance import head_commit
 from shared.results import (
     Measurement,
     PaperValue,
     ResultRow,
     Results,
-    ResultsExistError,
+    Stamp,
     collect_report,
     load_results,
-    plot_metric,
-    results_dir,
-    stamp,
+    staleness,
     write_results,
 )
 
 
-def _results(rows):
-    return Results("demo", "Demo on digits", rows, stamp("make reproduce-demo", [0, 1, 2], 12.0))
+def _stamp(commits=None):
+    commits = commits or [head_commit()]
+    return Stamp(
+        commits[-1], False, "make reproduce-demo", [0, 1, 2], "2026-12-01T00:00:00+00:00",
+        describe_machine(), 12.0, run_commits=commits,
+    )  # fmt: skip
+
+
+def _results(rows, commits=None):
+    return Results("demo", "Demo on digits", rows, _stamp(commits))
 
 
 def test_measurement_uses_sample_std():
@@ -47,7 +57,7 @@ def test_paper_value_needs_a_source():
         PaperValue(91.0)
 
 
-def test_json_round_trip_markdown_and_plot(tmp_path):
+def test_json_round_trip_and_markdown(tmp_path):
     rows = [
         ResultRow(
             "digits", "baseline", "test acc (last)", Measurement.from_values([97.0, 98.0], [0, 1])
@@ -66,19 +76,47 @@ def test_json_round_trip_markdown_and_plot(tmp_path):
     assert load_results(json_path).to_dict() == results.to_dict()
     table = md_path.read_text()
     assert "| digits | baseline | test acc (last) | 97.50 ± 0.71 | 2 | n/a |" in table
-    assert plot_metric(results, "test acc (last)", tmp_path / "acc.png").stat().st_size > 0
+    assert f"commit `{head_commit()[:10]}`" in table
 
 
-def test_results_dir_refuses_to_overwrite(tmp_path, monkeypatch):
-    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
-    monkeypatch.delenv("OVERWRITE", raising=False)
-    out = results_dir("demo")
-    write_results(_results([]), out)
-    with pytest.raises(ResultsExistError, match="OVERWRITE=1"):
-        results_dir("demo")
-    assert results_dir("demo", overwrite=True) == out
-    monkeypatch.setenv("OVERWRITE", "1")
-    assert results_dir("demo") == out
+def test_a_stamp_lists_every_commit_its_runs_came_from():
+    table = _results([], commits=["a" * 40, "b" * 40]).to_markdown()
+    assert f"commits `{'a' * 10}`, `{'b' * 10}`" in table
+    legacy = {**_results([]).to_dict()["stamp"]}
+    del legacy["run_commits"]  # results written before run_commits existed still load
+    assert Stamp(**legacy).commits == [legacy["git_commit"]]
+
+
+def _git(root, *args):
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+
+def test_results_are_stale_once_a_later_commit_changes_the_projects_code(tmp_path, monkeypatch):
+    for folder in ("projects/demo/src", "projects/other/src", "shared/src"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("[tool.uv.workspace]\n")
+    (tmp_path / "projects/demo/src/a.py").write_text("x = 1\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    monkeypatch.setenv("REPO_ROOT", str(tmp_path))
+    repo_root.cache_clear()
+    try:
+        made = head_commit()
+        assert staleness(_results([], [made])) is None
+        (tmp_path / "projects/other/src/b.py").write_text("y = 2\n")  # another project: not stale
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two")
+        assert staleness(_results([], [made])) is None
+        (tmp_path / "shared/src/c.py").write_text("z = 3\n")
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "three")
+        reason = staleness(_results([], [made]))
+        assert reason.startswith("1 later commit(s)") and head_commit()[:7] in reason
+        assert "not in this repository's history" in staleness(_results([], ["0" * 40]))
+    finally:
+        monkeypatch.delenv("REPO_ROOT")
+        repo_root.cache_clear()
 
 
 def test_report_gathers_every_project(tmp_path):
@@ -88,4 +126,4 @@ def test_report_gathers_every_project(tmp_path):
         results.project, results.title = project, f"Project {project}"
         write_results(results, tmp_path / project)
     text = collect_report(tmp_path).read_text()
-    assert "## Project a" in text and "## Project b" in text
+    assert "## Project a" in text and "## Project b" in text and "Stale" not in text

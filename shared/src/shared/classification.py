@@ -22,6 +22,7 @@ from shared.optim import (
     LRSchedulerCallable,
     MultiStepLR,
     OptimizerCallable,
+    factory_settings,
     optimizer_defaults,
 )
 
@@ -44,13 +45,16 @@ def log_training_terms(
 
 def checked_optimizer(factory: OptimizerCallable, field: str = "model.optimizer") -> dict:
     """The optimiser's per-group defaults, after checking that it can be built with a positive
-    learning rate (torch's own check raises a bare ValueError without the field)."""
+    learning rate (torch's own checks raise a bare ValueError that names no field)."""
+    name, given = factory_settings(factory)
+    if "lr" in given:
+        check_range(f"{field}.init_args.lr", given["lr"], 0.0, low_inclusive=False)
     try:
         defaults = optimizer_defaults(factory)
     except (TypeError, ValueError) as error:
-        raise ConfigError(field, factory, f"settings the optimiser accepts ({error})") from error
-    if "lr" in defaults:
-        check_range(f"{field}.lr", defaults["lr"], 0.0, low_inclusive=False)
+        shown = f"{name}({', '.join(f'{k}={v!r}' for k, v in given.items())})"
+        raise ConfigError(field, shown, f"settings {name} accepts ({error})") from error
+    check_range(f"{field}.init_args.lr", defaults["lr"], 0.0, low_inclusive=False)
     return defaults
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +93,7 @@ class ReproCLI(LightningCLI):
 
     def comparable_config(self) -> dict[str, Any]:
         """The resolved config as flat ``key: value`` pairs, run-control flags left out."""
-        return comparable_config(self.parser.dump(self.config, skip_none=False))
+        return comparable_config(self.parser.dump(self.config, skip_unset=False))
 
     def before_instantiate_classes(self) -> None:
         runtime.configure_threads(self.config.threads)
@@ -247,9 +246,7 @@ def main(project_dir: str | Path, args: list[str] | None = None) -> dict[str, An
     argv = [("--help" if arg == "--help-all" else arg) for arg in argv]
     argv = with_default_config(project_dir, argv)
     try:
-        with quiet_lightning(), warnings.catch_warnings():
-            # we pass the command line on as `args` (to add the default config): not a mistake
-            warnings.filterwarnings("ignore", message="LightningCLI's args parameter")
+        with quiet_lightning():
             cli = ReproCLI(project_dir.name, config_name(argv), args=argv)
             summary = cli.fit_and_test()
     except ArgumentError as error:

@@ -63,9 +63,21 @@ def _type_name(typehint: Any) -> str:
     return re.sub(r"torch\.optim\.\w+\.|pytorch_lightning\.\w+\.", "", text)
 
 
+CALLABLE_TYPES = {
+    "Callable[[Iterable], Optimizer]": "an optimiser class (class_path + init_args)",
+    "Optional[Callable[[Optimizer], Union[LRScheduler, ReduceLROnPlateau]]]": (
+        "a learning-rate schedule class (class_path + init_args) or null"
+    ),
+}
+
+
 def _default_text(value: Any) -> str:
     if isinstance(value, type):
         return f"{value.__module__}.{value.__qualname__}"
+    if isinstance(value, dict) and "class_path" in value:
+        settings = value.get("init_args") or {}
+        shown = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+        return f"{value['class_path']}({shown})"
     return repr(value)
 
 
@@ -84,15 +96,9 @@ def class_arguments(class_path: str) -> list[tuple[str, str, str, str]]:
             continue
         if action.default == SUPPRESS:
             continue
-        typehint = getattr(action, "_typehint", None)
-        rows.append(
-            (
-                action.dest[2:],
-                _type_name(typehint),
-                _default_text(action.default),
-                action.help or "",
-            )
-        )
+        typename = _type_name(getattr(action, "_typehint", None))
+        typename = CALLABLE_TYPES.get(typename, typename)
+        rows.append((action.dest[2:], typename, _default_text(action.default), action.help or ""))
     return rows
 
 

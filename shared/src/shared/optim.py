@@ -18,6 +18,7 @@ the trainer (:class:`CosineAnnealingLR` here), never from a second YAML value.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -30,6 +31,7 @@ __all__ = [
     "LRSchedulerCallable",
     "MultiStepLR",
     "OptimizerCallable",
+    "factory_settings",
     "optimizer_defaults",
     "schedule_reads_max_epochs",
 ]
@@ -80,6 +82,15 @@ class CosineAnnealingLR(torch.optim.lr_scheduler.CosineAnnealingLR):
 
     def set_epoch_budget(self, epochs: int) -> None:
         self.T_max = max(1, int(epochs))
+
+
+def factory_settings(factory: Any) -> tuple[str, dict[str, Any]]:
+    """``(class name, keyword arguments)`` a config gave an optimiser or schedule (the
+    ``functools.partial`` LightningCLI builds), for error messages and checks."""
+    if isinstance(factory, functools.partial):
+        target = next((a for a in factory.args if isinstance(a, type)), factory.func)
+        return getattr(target, "__name__", str(target)), dict(factory.keywords)
+    return getattr(factory, "__name__", str(factory)), {}
 
 
 def _probe_optimizer(factory: OptimizerCallable) -> torch.optim.Optimizer:

@@ -20,6 +20,9 @@ HARMLESS_WARNINGS = {
         "in-memory and generated data load in the training process by design"
     ),
     r"exists and is not empty": "a resumed run appends to its own checkpoint folder",
+    r"LightningCLI's args parameter is intended": (
+        "train.py and the sweeps pass each run's command line as `args` on purpose"
+    ),
 }
 HARMLESS_INFO = {
     r"^💡 Tip": "an advertisement for an optional package",

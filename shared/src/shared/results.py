@@ -1,25 +1,22 @@
-"""One results schema for every project: JSON, a Markdown table beside the paper, plots.
+"""One results schema for every project: JSON and a Markdown table beside the paper.
 
-A reproduction builds :class:`ResultRow` s from per-seed values, wraps them in
-:class:`Results` with a :func:`stamp` (git commit, command, seeds, date, machine) and calls
-:func:`write_results`. Only ``make reproduce-<name>`` writes ``results/<name>/``, and it refuses
-to overwrite an earlier reproduction unless ``OVERWRITE=1``.
+:mod:`shared.sweep` builds :class:`ResultRow` s from the per-seed values of its run records,
+wraps them in :class:`Results` with a :class:`Stamp` (every commit its runs came from, command,
+seeds, date, machine) and calls :func:`write_results`. ``make report`` gathers every project's
+tables into ``results/README.md`` and marks the ones a later commit has made stale.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import statistics
-import subprocess
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.machine import describe_machine, machine_label
-from shared.paths import repo_root, results_root
+from shared.machine import machine_label
+from shared.paths import results_root
+from shared.provenance import commits_touching_code_since
 
 SCHEMA_VERSION = 1
 
@@ -72,6 +69,10 @@ class ResultRow:
 
 @dataclass
 class Stamp:
+    """Who made these numbers. ``git_commit`` is the newest commit a run came from and
+    ``run_commits`` all of them (runs of one sweep may span commits with identical code);
+    ``wall_time_s`` is the sum of the runs' times, ``date`` the last run's."""
+
     git_commit: str
     git_dirty: bool
     command: str
@@ -79,28 +80,11 @@ class Stamp:
     date: str
     machine: dict[str, Any]
     wall_time_s: float
+    run_commits: list[str] = field(default_factory=list)
 
-
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(
-            ["git", *args], cwd=repo_root(), capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
-def stamp(command: str, seeds: list[int], wall_time_s: float) -> Stamp:
-    """Who made these numbers: commit (and whether the tree was dirty), command, machine, date."""
-    return Stamp(
-        git_commit=_git("rev-parse", "HEAD") or "unknown",
-        git_dirty=bool(_git("status", "--porcelain", "--untracked-files=no")),
-        command=command,
-        seeds=list(seeds),
-        date=datetime.now(UTC).isoformat(timespec="seconds"),
-        machine=describe_machine(),
-        wall_time_s=round(wall_time_s, 1),
-    )
+    @property
+    def commits(self) -> list[str]:
+        return self.run_commits or [self.git_commit]
 
 
 @dataclass
@@ -156,33 +140,16 @@ class Results:
                 f"{len(r.ours.values)} | {paper} | {diff} | {r.paper.source or ''} |"
             )
         dirty = " (with uncommitted changes)" if s.git_dirty else ""
+        commits = ", ".join(f"`{c[:10]}`" for c in s.commits)
         lines += [
             "",
-            f"Command: `{s.command}` · seeds {s.seeds} · commit `{s.git_commit[:10]}`{dirty} · "
+            f"Command: `{s.command}` · seeds {s.seeds} · "
+            f"commit{'s' if len(s.commits) > 1 else ''} {commits}{dirty} · "
             f"{s.date} · {machine_label(s.machine)} · load {s.machine.get('load_avg_1m')} · "
             f"wall time {s.wall_time_s / 60:.1f} min",
         ]
         lines += [f"\n{note}" for note in self.notes]
         return "\n".join(lines) + "\n"
-
-
-class ResultsExistError(FileExistsError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"{path} already holds a reproduction. Re-run with OVERWRITE=1 (e.g. "
-            f"`make reproduce-<name> OVERWRITE=1`) to replace it, or move it away first."
-        )
-
-
-def results_dir(project: str, overwrite: bool | None = None) -> Path:
-    """``results/<project>/``, created; refuses an existing reproduction unless overwriting."""
-    if overwrite is None:
-        overwrite = os.environ.get("OVERWRITE", "") not in ("", "0", "false")
-    path = results_root() / project
-    if (path / "results.json").exists() and not overwrite:
-        raise ResultsExistError(path)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def write_results(results: Results, out_dir: Path) -> list[Path]:
@@ -197,45 +164,27 @@ def load_results(path: Path) -> Results:
     return Results.from_dict(json.loads(Path(path).read_text()))
 
 
-def plot_metric(results: Results, metric: str, path: Path, ylabel: str | None = None) -> Path:
-    """Bar chart of one metric: one group per setting, one bar per method, std as error bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = [r for r in results.rows if r.metric == metric]
-    if not rows:
-        raise ValueError(f"no rows with metric {metric!r}")
-    settings = list(dict.fromkeys(r.setting for r in rows))
-    methods = list(dict.fromkeys(r.method for r in rows))
-    width = 0.8 / len(methods)
-    fig, ax = plt.subplots(figsize=(max(4, 1.6 * len(settings) * len(methods) ** 0.5), 3.5))
-    for index, method in enumerate(methods):
-        xs, means, stds = [], [], []
-        for position, setting in enumerate(settings):
-            match = [r for r in rows if r.setting == setting and r.method == method]
-            if match:
-                xs.append(position + (index - (len(methods) - 1) / 2) * width)
-                means.append(match[0].ours.mean)
-                stds.append(match[0].ours.std)
-        ax.bar(xs, means, width, yerr=stds, capsize=3, label=method)
-    ax.set_xticks(range(len(settings)), settings)
-    ax.set_ylabel(ylabel or metric)
-    low = min(r.ours.mean - r.ours.std for r in rows)
-    high = max(r.ours.mean + r.ours.std for r in rows)
-    pad = max(0.5, (high - low) * 0.3)
-    ax.set_ylim(max(0.0, low - pad) if math.isfinite(low) else 0.0, high + pad)
-    ax.legend(fontsize=8)
-    ax.set_title(results.title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def staleness(results: Results) -> str | None:
+    """Why ``results`` may no longer be what the code gives, or ``None`` when nothing since its
+    newest run commit changed the project's code (``projects/<name>/{src,configs,train.py}``,
+    ``shared/src``)."""
+    newest = results.stamp.commits[-1]
+    try:
+        later = commits_touching_code_since(newest, results.project)
+    except LookupError:
+        return f"made at {newest[:10]}, a commit not in this repository's history"
+    if not later:
+        return None
+    return (
+        f"{len(later)} later commit(s) changed the code of {results.project} "
+        f"({', '.join(later[:5])}{', ...' if len(later) > 5 else ''}): rerun "
+        f"`make reproduce-{results.project} OVERWRITE=1`, or say why the numbers cannot change"
+    )
 
 
 def collect_report(root: Path | None = None) -> Path:
-    """Gather every ``results.json`` under ``results/`` into ``results/README.md``."""
+    """Gather every ``results.json`` under ``results/`` into ``results/README.md``, marking
+    the stale ones."""
     root = root or results_root()
     sections = [
         "# Results",
@@ -243,9 +192,12 @@ def collect_report(root: Path | None = None) -> Path:
         "Generated by `make report` from each project's `results.json`.",
         "",
     ]
-    files = sorted(root.rglob("results.json"))  # projects and their sub-studies (e.g. stress)
+    files = sorted(p for p in root.rglob("results.json") if "records" not in p.parts)
     for path in files:
-        sections.append(load_results(path).to_markdown())
+        results = load_results(path)
+        if reason := staleness(results):
+            sections.append(f"> **Stale** ({path.parent.relative_to(root)}): {reason}.\n")
+        sections.append(results.to_markdown())
     if not files:
         sections.append("No reproduction has been run yet: `make reproduce-<name>` writes one.")
     out = root / "README.md"

@@ -1,17 +1,13 @@
-"""`make reproduce-gini_loss`: CE vs CE + Gini + KL on the digits protocol, seeds 0-4, one process.
+"""`make reproduce-gini_loss`: CE vs CE + Gini + KL on the digits protocol, seeds 0-4.
 
 Settings: the full training split, the reduced one (20 images per class) where accuracy has room
 to move, and a lambda_Gini sweep {1, 2} on the full split. Per run: test accuracy at the last and
 the best-validation epoch; on the last-epoch model, the test- and train-set feature Gini of the
-tap (live filters; dead ones counted apart) and a linear probe on the pooled features. Writes
-``results/gini_loss/`` (refuses to overwrite unless ``OVERWRITE=1``).
+tap (live filters; dead ones counted apart) and a linear probe on the pooled features.
 """
 
 from __future__ import annotations
 
-import argparse
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,152 +16,109 @@ from torch.utils.data import DataLoader
 
 from gini_loss.analysis import linear_probe_accuracy, pooled_features, split_feature_gini
 from gini_loss.figures import plot_filter_distributions
-from shared.cli import ReproCLI
-from shared.results import (
-    Measurement,
-    ResultRow,
-    Results,
-    plot_metric,
-    results_dir,
-    stamp,
-    write_results,
-)
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-SEEDS = [0, 1, 2, 3, 4]
-
-
-@dataclass(frozen=True)
-class Arm:
-    setting: str
-    method: str
-    lambda_gini: float
-    lambda_kl: float
-    train_per_class: int | None = None
-
-    @property
-    def slug(self) -> str:
-        size = "full" if self.train_per_class is None else f"{self.train_per_class}pc"
-        return f"reproduce-{size}-g{self.lambda_gini:g}-kl{self.lambda_kl:g}"
-
+from shared.plots import plot_metric
+from shared.results import Results
+from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 
 FULL, REDUCED = "digits, full train split (1,078)", "digits, 20 train images/class (200)"
-ARMS = [
-    Arm(FULL, "CE", 0.0, 0.0),
-    Arm(FULL, "CE + 0.5 Gini + 0.5 KL", 0.5, 0.5),
-    Arm(FULL, "CE + 1 Gini + 0.5 KL", 1.0, 0.5),
-    Arm(FULL, "CE + 2 Gini + 0.5 KL", 2.0, 0.5),
-    Arm(REDUCED, "CE", 0.0, 0.0, 20),
-    Arm(REDUCED, "CE + 0.5 Gini + 0.5 KL", 0.5, 0.5, 20),
-]
-METRICS = {
-    "acc_last": "test acc, last epoch (%)",
-    "acc_best": "test acc, best-val epoch (%)",
-    "gini_test": "test feature Gini x100 (live filters)",
-    "gini_train": "train feature Gini x100 (live filters)",
-    "dead": "dead filters on test (of 128)",
-    "probe": "linear-probe test acc (%)",
-}
 
 
-def run_one(arm: Arm, seed: int, extra_args: list[str]) -> tuple[dict[str, float], Any]:
-    """Train one arm with one seed; return its numbers and the test-set class distribution."""
-    args = [
-        "--config", str(PROJECT_DIR / "configs" / "default.yaml"),
-        f"--seed_everything={seed}",
-        f"--model.init_args.lambdas_gini=[{arm.lambda_gini}]",
-        f"--model.init_args.lambdas_kl=[{arm.lambda_kl}]",
-        f"--data.init_args.train_per_class={arm.train_per_class or 'null'}",
-        "--trainer.enable_progress_bar=false",
-        "--trainer.enable_model_summary=false",
-        *extra_args,
-    ]  # fmt: skip
-    cli = ReproCLI(PROJECT_DIR.name, arm.slug, args=args)
-    summary = cli.fit_and_test()
-    model, data = cli.model, cli.datamodule
-    last = torch.load(cli.run.checkpoints / "last.ckpt", map_location="cpu", weights_only=False)
-    model.load_state_dict(last["state_dict"])
+def arm(setting: str, method: str, gini: float, kl: float, per_class: int | None = None) -> Arm:
+    """The default config with the two lambdas and the training-set size set."""
+    overrides = (
+        f"--model.init_args.lambdas_gini=[{gini}]",
+        f"--model.init_args.lambdas_kl=[{kl}]",
+        f"--data.init_args.train_per_class={per_class or 'null'}",
+    )
+    return Arm(method, overrides=overrides, setting=setting)
+
+
+ARMS = (
+    arm(FULL, "CE", 0.0, 0.0),
+    arm(FULL, "CE + 0.5 Gini + 0.5 KL", 0.5, 0.5),
+    arm(FULL, "CE + 1 Gini + 0.5 KL", 1.0, 0.5),
+    arm(FULL, "CE + 2 Gini + 0.5 KL", 2.0, 0.5),
+    arm(REDUCED, "CE", 0.0, 0.0, 20),
+    arm(REDUCED, "CE + 0.5 Gini + 0.5 KL", 0.5, 0.5, 20),
+)
+ACC_LAST = Metric("last/test/acc", "test acc, last epoch (%)", scale=100)
+ACC_BEST = Metric("best/test/acc", "test acc, best-val epoch (%)", scale=100)
+GINI_TEST = Metric("gini_test", "test feature Gini x100 (live filters)", scale=100)
+METRICS = (
+    ACC_LAST,
+    ACC_BEST,
+    GINI_TEST,
+    Metric("gini_train", "train feature Gini x100 (live filters)", scale=100),
+    Metric("dead", "dead filters on test (of 128)", limits=(0.0, 128.0)),
+    Metric("probe", "linear-probe test acc (%)"),
+)
+
+
+def features(run: Run) -> dict[str, Any]:
+    """Feature Gini (test and train), dead filters, the linear probe and the test-set class
+    distribution of every filter, all on the last-epoch model."""
+    run.load_checkpoint("last")
+    model, data = run.module, run.datamodule
     train, test = (DataLoader(data.datasets[split], batch_size=256) for split in ("train", "test"))
     test_gini, train_gini = split_feature_gini(model, test)[0], split_feature_gini(model, train)[0]
-    probe = linear_probe_accuracy(pooled_features(model, train), pooled_features(model, test))
-    values = {
-        "acc_last": 100 * summary["last"]["test/acc"],
-        "acc_best": 100 * summary["best"]["test/acc"],
-        "gini_test": 100 * test_gini.compute().item(),
-        "gini_train": 100 * train_gini.compute().item(),
+    return {
+        "gini_test": test_gini.compute().item(),
+        "gini_train": train_gini.compute().item(),
         "dead": float(test_gini.dead_filters()),
-        "probe": probe,
+        "probe": linear_probe_accuracy(pooled_features(model, train), pooled_features(model, test)),
+        "class_distribution": test_gini.class_distribution(),
     }
-    return values, test_gini.class_distribution()
 
 
-def paired_note(per_run: dict[tuple[Arm, int], dict[str, float]], seeds: list[int]) -> list[str]:
+def paired_notes(records: Records) -> list[str]:
     """Per-seed differences (loss minus CE) of the mechanism and accuracy, for each setting."""
-    notes = []
-    for setting in dict.fromkeys(arm.setting for arm in ARMS):
-        arms = [arm for arm in ARMS if arm.setting == setting]
-        base = next(arm for arm in arms if arm.lambda_gini == 0)
-        for arm in arms:
-            if arm is base:
-                continue
-            for key in ("gini_test", "acc_best"):
-                diffs = [per_run[arm, s][key] - per_run[base, s][key] for s in seeds]
+    seeds, notes = list(records.sweep.seeds), []
+    for setting in dict.fromkeys(a.setting for a in records.sweep.arms):
+        arms = [a for a in records.sweep.arms if a.setting == setting]
+        base = next(a for a in arms if a.method == "CE")
+        for other in (a for a in arms if a is not base):
+            for metric in (GINI_TEST, ACC_BEST):
+                ours, ce = (records.values(a, metric.key, seeds) for a in (other, base))
+                diffs = [metric.scale * a - metric.scale * b for a, b in zip(ours, ce, strict=True)]
                 shown = ", ".join(f"{d:+.2f}" for d in diffs)
                 notes.append(
-                    f"{setting} · {arm.method} minus CE · {METRICS[key]} per seed: {shown}"
+                    f"{setting} · {other.method} minus CE · {metric.label} per seed: {shown}"
                 )
     return notes
 
 
-def reproduce(seeds: list[int], extra_args: list[str], out_dir: Path) -> Results:
-    start = time.perf_counter()
-    per_run, figure_panels = {}, []
-    for arm in ARMS:
-        for seed in seeds:
-            per_run[arm, seed], distribution = run_one(arm, seed, extra_args)
-            if seed == seeds[0] and arm.setting == FULL:
-                gini = per_run[arm, seed]["gini_test"] / 100
-                figure_panels.append((f"{arm.method}\ntest feature Gini {gini:.3f}", distribution))
-    rows = [
-        ResultRow(arm.setting, arm.method, label, Measurement.from_values([per_run[arm, s][key] for s in seeds], seeds))
-        for arm in ARMS
-        for key, label in METRICS.items()
-    ]  # fmt: skip
-    results = Results(
-        project="gini_loss",
-        title="DiscErn (CE + Gini + KL on layer4) on the digits protocol, CPU scale",
-        rows=rows,
-        stamp=stamp("make reproduce-gini_loss", seeds, time.perf_counter() - start),
-        notes=[
-            "Paper numbers: n/a (the paper's tables were not available from a verifiable source; "
-            "this setting is not the paper's).",
-            *paired_note(per_run, seeds),
-        ],
-    )
-    write_results(results, out_dir)
-    plot_metric(results, METRICS["acc_best"], out_dir / "accuracy.png", "test acc (%)")
-    plot_metric(results, METRICS["gini_test"], out_dir / "feature_gini.png", "feature Gini x100")
-    plot_filter_distributions(
-        figure_panels,
-        out_dir / "filter_class_distributions.png",
-        f"digits test set, last epoch, seed {seeds[0]}: 128 layer4 filters x 10 classes",
-    )
-    return results
+def figures(results: Results, records: Records, out: Path) -> list[Path]:
+    seed = records.sweep.seeds[0]
+    panels = []
+    for full in (a for a in records.sweep.arms if a.setting == FULL):
+        record = records[full.method, seed]
+        label = f"{full.method}\ntest feature Gini {record.values['gini_test']:.3f}"
+        panels.append((label, torch.from_numpy(record.arrays["class_distribution"])))
+    return [
+        plot_metric(results, ACC_BEST.label, out / "accuracy.png", ylabel="test acc (%)"),
+        plot_metric(results, GINI_TEST.label, out / "feature_gini.png", ylabel="feature Gini x100"),
+        plot_filter_distributions(
+            panels,
+            out / "filter_class_distributions.png",
+            f"digits test set, last epoch, seed {seed}: 128 layer4 filters x 10 classes",
+        ),
+    ]
 
 
-def main(argv: list[str] | None = None) -> Results:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
-    parser.add_argument(
-        "overrides", nargs="*", help="extra config overrides, e.g. --trainer.max_epochs=2"
-    )
-    args, extra = parser.parse_known_args(argv)
-    out_dir = results_dir("gini_loss")
-    results = reproduce(args.seeds, [f"--threads={args.threads}", *args.overrides, *extra], out_dir)
-    print(results.to_markdown())
-    return results
-
+SWEEP = Sweep(
+    project="gini_loss",
+    title="DiscErn (CE + Gini + KL on layer4) on the digits protocol, CPU scale",
+    arms=ARMS,
+    seeds=(0, 1, 2, 3, 4),
+    metrics=METRICS,
+    measure=features,
+    figures=figures,
+    notes=(
+        "Paper numbers: n/a (the paper's tables were not available from a verifiable source; "
+        "this setting is not the paper's).",
+    ),
+    record_notes=paired_notes,
+)
 
 if __name__ == "__main__":
-    main()
+    run(SWEEP)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.data.errors import DatasetFormatError
+from shared.data.errors import DatasetFormatError, require_dir
 from shared.data.image_files import (
     ImageFileDataModule,
     Sample,
     class_samples,
     labels_of,
-    require_dir,
     subfolders,
 )
 from shared.data.splits import stratified_split

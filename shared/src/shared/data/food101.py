@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from shared.data.errors import DatasetFormatError
-from shared.data.image_files import ImageFileDataModule, Sample, require_dir, require_file
+from shared.data.errors import DatasetFormatError, require_dir
+from shared.data.image_files import ImageFileDataModule, Sample, require_file
 
 FOOD101_FOLDER = "food-101"
 FOOD101_LAYOUT = (

@@ -12,12 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from shared.data.errors import DatasetFormatError
+from shared.data.errors import DatasetFormatError, require_dir
 from shared.data.image_files import (
     ImageFileDataModule,
     Sample,
     class_samples,
-    require_dir,
     subfolders,
 )
 from shared.errors import ConfigError

@@ -16,14 +16,13 @@ from typing import Any
 
 from torchvision import transforms as T
 
-from shared.data.errors import DatasetFormatError
+from shared.data.errors import DatasetFormatError, require_dir
 from shared.data.image_files import (
     IMAGE_EXTENSIONS,
     ImageFileDataModule,
     Sample,
     Transform,
     image_files,
-    require_dir,
     subfolders,
 )
 from shared.data.loader import Loader

@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from shared.data.errors import DatasetFormatError
+from shared.data.errors import DatasetFormatError, require_dir
 from shared.data.image_files import (
     ImageFileDataModule,
     Sample,
     image_files,
-    require_dir,
     require_file,
     subfolders,
 )

@@ -45,11 +45,14 @@ def torchvision_resnet18(num_classes: int = 1000, **kwargs: Any) -> nn.Module:
     return resnet18(num_classes=num_classes, **kwargs)
 
 
-def torchvision_wide_resnet50_2(num_classes: int = 1000, **kwargs: Any) -> nn.Module:
-    """torchvision's Wide ResNet-50-2 (``width_per_group`` 128 unless given), random init."""
-    from torchvision.models import wide_resnet50_2
+def torchvision_wide_resnet50_2(num_classes: int = 1000, width_per_group: int = 128) -> nn.Module:
+    """torchvision's Wide ResNet-50-2, random init: its ResNet class with the same blocks and
+    names (``width_per_group`` 128 is ``wide_resnet50_2`` exactly; smaller only for tests)."""
+    from torchvision.models.resnet import Bottleneck, ResNet
 
-    return wide_resnet50_2(num_classes=num_classes, **kwargs)
+    return ResNet(
+        Bottleneck, [3, 4, 6, 3], num_classes=num_classes, width_per_group=width_per_group
+    )
 
 
 BACKBONES.register(

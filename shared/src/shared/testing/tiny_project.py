@@ -14,13 +14,18 @@ trainer:
 model:
   class_path: shared.classification.ImageClassifier
   init_args:
-    backbone:
-      class_path: shared.models.CifarResNet
-      init_args: {num_classes: 10, widths: [4, 4, 8, 8], blocks: [1, 1, 1, 1]}
-    milestones: [1]
+    backbone: {name: cifar_resnet, args: {widths: [4, 4, 8, 8], blocks: [1, 1, 1, 1]}}
+    optimizer:
+      class_path: torch.optim.SGD
+      init_args: {lr: 0.1, momentum: 0.9, weight_decay: 5.0e-4}
+    lr_scheduler:
+      class_path: torch.optim.lr_scheduler.MultiStepLR
+      init_args: {milestones: [1], gamma: 0.1}
 data:
   class_path: shared.data.digits.DigitsDataModule
-  init_args: {image_size: 8, batch_size: 16}
+  init_args:
+    image_size: 8
+    loader: {batch_size: 16}
 """
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from shared.vad.evaluation import smooth_maps
+from shared.vad.evaluation import PostProcess, frame_metrics, region_metrics, smooth_maps
+from shared.vad.shapes import SyntheticVideo
 
 
 def motion_energy(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -32,3 +33,29 @@ class PixelZScore:
         video = frames.astype(np.float32) / 255.0
         maps = smooth_maps(np.abs(video - self.mean) / (self.std + self.eps), self.blur)
         return maps.max(axis=(1, 2)), maps
+
+
+BASELINES = ("motion energy", "pixel z-score")
+
+
+def evaluate_baseline(
+    name: str, splits: dict[str, list[SyntheticVideo]]
+) -> tuple[dict[str, float], list[np.ndarray]]:
+    """Frame and region metrics and the raw per-video frame scores of baseline ``name`` on a
+    benchmark's ``{"train", "test"}`` videos (:func:`shared.vad.shapes.generate`)."""
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; have {BASELINES}")
+    test = splits["test"]
+    if name == "motion energy":
+        score = motion_energy
+    else:
+        score = PixelZScore(np.concatenate([v.frames for v in splits["train"]]))
+    outputs = [score(v.frames) for v in test]
+    scores = [o[0] for o in outputs]
+    metrics = {
+        **frame_metrics([v.labels for v in test], scores, PostProcess()),
+        **region_metrics(
+            [o[1] for o in outputs], [t for v in test for t in v.tracks], [v.name for v in test]
+        ),
+    }
+    return metrics, scores

@@ -1,0 +1,76 @@
+"""Provenance (commit, code fingerprint) and README sections generated from results files."""
+
+import subprocess
+
+import pytest
+
+from shared import readme
+from shared.paths import repo_root
+from shared.provenance import code_fingerprint, code_paths, head_commit
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A throwaway repository root (REPO_ROOT) with one project."""
+    (tmp_path / "projects" / "demo" / "src").mkdir(parents=True)
+    (tmp_path / "shared" / "src").mkdir(parents=True)
+    (tmp_path / "projects" / "demo" / "src" / "a.py").write_text("x = 1\n")
+    (tmp_path / "projects" / "demo" / "README.md").write_text("readme\n")
+    monkeypatch.setenv("REPO_ROOT", str(tmp_path))
+    repo_root.cache_clear()
+    yield tmp_path
+    monkeypatch.delenv("REPO_ROOT")
+    repo_root.cache_clear()
+
+
+def test_code_paths_of_a_sub_study_are_its_projects():
+    assert code_paths("lerac/stress") == [
+        "projects/lerac/src", "projects/lerac/configs", "projects/lerac/train.py", "shared/src",
+    ]  # fmt: skip
+
+
+def test_fingerprint_follows_the_code_not_the_docs(repo, monkeypatch):
+    for git in ([], ["git", "init", "-q"]):  # without git (a plain copy) and with it
+        if git:
+            subprocess.run(git, cwd=repo, check=True)
+        before = code_fingerprint("demo")
+        (repo / "projects" / "demo" / "README.md").write_text("changed\n")
+        assert code_fingerprint("demo") == before
+        (repo / "shared" / "src" / "new.py").write_text("y = 2\n")  # untracked files count
+        changed = code_fingerprint("demo")
+        assert changed != before
+        (repo / "shared" / "src" / "new.py").unlink()
+        assert code_fingerprint("demo") == before
+
+
+def test_the_commit_of_a_copy_without_git_comes_from_the_environment(repo, monkeypatch):
+    monkeypatch.setenv("GIT_COMMIT", "abc123")
+    assert head_commit() == "abc123"
+    monkeypatch.delenv("GIT_COMMIT")
+    assert head_commit() == "unknown"
+
+
+def test_generated_sections_are_rewritten_and_checked(repo, monkeypatch):
+    monkeypatch.setitem(readme.RENDERERS, "twice", lambda arg: f"{arg}{arg}\n")
+    path = repo / "projects" / "demo" / "README.md"
+    path.write_text("intro\n<!-- generated: twice ab -->\nstale\n<!-- end generated -->\noutro\n")
+    (repo / "README.md").write_text("root\n")
+    assert readme.update_readmes(check=True) == [path]
+    assert "stale" in path.read_text()  # a check changes nothing
+    assert readme.update_readmes() == [path]
+    assert (
+        path.read_text()
+        == "intro\n<!-- generated: twice ab -->\nabab\n<!-- end generated -->\noutro\n"
+    )
+    assert readme.update_readmes(check=True) == []
+    path.write_text("<!-- generated: nope x -->\n<!-- end generated -->\n")
+    with pytest.raises(KeyError, match="unknown generated section kind 'nope'"):
+        readme.update_readmes()
+
+
+def test_results_sections_show_the_table_without_its_title(repo, monkeypatch, tmp_path):
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path / "results"))
+    assert "make reproduce-demo" in readme.render_results("demo")
+    (tmp_path / "results" / "demo").mkdir(parents=True)
+    (tmp_path / "results" / "demo" / "results.md").write_text("## Title\n\n| a |\n")
+    assert readme.render_results("demo") == "| a |\n"
