@@ -31,15 +31,15 @@ ONE_BATCH = [
     "--trainer.enable_model_summary=false",
 ]
 SHRINK_BACKBONE = {
-    "resnet18": ["--model.init_args.backbone.init_args.widths=[4, 8, 8, 8]"],
+    "resnet18": ["--model.init_args.backbone.args.widths=[4, 8, 8, 8]"],
     "wrn": [
-        "--model.init_args.backbone.init_args.depth=10",
-        "--model.init_args.backbone.init_args.widen_factor=1",
+        "--model.init_args.backbone.args.depth=10",
+        "--model.init_args.backbone.args.widen_factor=1",
     ],
     "cvt13": [
-        "--model.init_args.backbone.init_args.embed_dim=[8, 16, 24]",
-        "--model.init_args.backbone.init_args.depth=[1, 2, 3]",
-        "--model.init_args.backbone.init_args.num_heads=[1, 2, 3]",
+        "--model.init_args.backbone.args.embed_dim=[8, 16, 24]",
+        "--model.init_args.backbone.args.depth=[1, 2, 3]",
+        "--model.init_args.backbone.args.num_heads=[1, 2, 3]",
     ],
 }
 
@@ -48,13 +48,10 @@ def write_fixture(dataset: str, root: Path) -> list[str]:
     """Write the dataset's fixture under ``root``; return the overrides its class count needs.
 
     Tiny ImageNet and Food-101 keep their official class counts (the fixture uses a few of the
-    classes); an image folder's count is read from its folders, so the config must follow it.
+    classes); an image folder's count is read from its folders, so the config must follow it
+    (the model takes it from the data).
     """
-    folder_classes = [
-        f"--model.init_args.num_classes={FIXTURE_CLASSES}",
-        f"--model.init_args.backbone.init_args.num_classes={FIXTURE_CLASSES}",
-        f"--data.init_args.data.init_args.num_classes={FIXTURE_CLASSES}",
-    ]
+    folder_classes = [f"--data.init_args.data.init_args.num_classes={FIXTURE_CLASSES}"]
     if dataset in ("cifar10", "cifar100"):
         write_cifar_fixture(root, dataset, per_file=8)
         return []
@@ -88,7 +85,7 @@ def test_paper_config_trains_one_batch_shrunk(config: Path, tmp_path, monkeypatc
     overrides += SHRINK_BACKBONE[arch] + [
         "--trainer.max_epochs=1",
         f"--data.init_args.data.init_args.data_root={tmp_path / 'data'}",
-        "--data.init_args.data.init_args.batch_size=4",
+        "--data.init_args.data.init_args.loader.batch_size=4",
         f"--data.init_args.cache_dir={tmp_path / 'cache'}",
     ]
     if arch == "cvt13":  # random init: the pretrained weights cannot be downloaded here
@@ -124,7 +121,8 @@ def test_ablation_files_change_only_what_they_name(tmp_path):
     files = ["--config", str(DEFAULT), "--config", str(CONFIGS / "ablations" / "random.yaml")]
     random = ReproCLI("cbm", "random", args=files)
     assert base.model.probs_source == "sobel" and random.model.probs_source == "uniform"
-    assert base.model.hparams.milestones == random.model.hparams.milestones == [8, 12]
+    for cli in (base, random):
+        assert cli.model.lr_scheduler.keywords["milestones"] == [8, 12]
     patches = ReproCLI(
         "cbm",
         "patches8",
@@ -134,8 +132,9 @@ def test_ablation_files_change_only_what_they_name(tmp_path):
 
 
 @pytest.mark.slow
-def test_cvt_rows_say_clearly_that_the_pretrained_weights_are_missing(monkeypatch):
+def test_cvt_rows_say_clearly_that_the_pretrained_weights_are_missing(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty cache, whatever this machine holds
     cvt_rows = [p for p in PAPER if p.stem.startswith("cvt13")]
     assert len(cvt_rows) == 7
     for config in cvt_rows:
@@ -143,3 +142,15 @@ def test_cvt_rows_say_clearly_that_the_pretrained_weights_are_missing(monkeypatc
         assert "pretrained: microsoft/cvt-13" in text and "without them" in text, config
     with pytest.raises(ConfigError, match=r"(?s)pretrained.*CvT-13-224x224-IN-1k\.pth"):
         CvT13(num_classes=10, pretrained="microsoft/cvt-13")
+
+
+def test_a_bad_choice_names_the_field_and_the_allowed_values(capsys):
+    from shared.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(CONFIGS.parent, ["--model.init_args.probs_source=sobell"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith(
+        "error: the configuration was rejected: Config field `model.init_args.probs_source` is "
+        "'sobell', expected one of 'sobel', 'sobel_online', 'uniform'."
+    )

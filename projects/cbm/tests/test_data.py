@@ -9,12 +9,14 @@ from cbm.saliency import sobel_patch_saliency
 
 from shared.data.cifar import CIFARDataModule
 from shared.data.digits import DigitsDataModule
+from shared.data.loader import Loader
 from shared.errors import ConfigError
 from shared.testing.cifar_fixture import write_cifar_fixture
 
 
-def digits(**kwargs) -> DigitsDataModule:
-    return DigitsDataModule(image_size=16, batch_size=16, train_per_class=3, **kwargs)
+def digits(sampler_seed: int | None = None, **kwargs) -> DigitsDataModule:
+    loader = Loader(batch_size=16, sampler_seed=sampler_seed)
+    return DigitsDataModule(image_size=16, loader=loader, train_per_class=3, **kwargs)
 
 
 def test_batches_carry_the_probabilities_of_their_own_images(tmp_path):

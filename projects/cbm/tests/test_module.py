@@ -3,6 +3,7 @@
 
 import csv
 import math
+from functools import partial
 
 import pytest
 import pytorch_lightning as pl
@@ -15,7 +16,9 @@ from cbm.schedules import CYCLE_40, linear_repeat
 from pytorch_lightning.loggers import CSVLogger
 
 from shared.data.digits import DigitsDataModule
+from shared.data.loader import Loader
 from shared.errors import ConfigError
+from shared.optim import MultiStepLR
 
 
 def trainer(tmp_path, epochs: int, callbacks: list) -> pl.Trainer:
@@ -33,7 +36,7 @@ def trainer(tmp_path, epochs: int, callbacks: list) -> pl.Trainer:
 
 def small_data(per_class: int = 2) -> SaliencyDataModule:
     return SaliencyDataModule(
-        DigitsDataModule(batch_size=32, train_per_class=per_class), cache=False
+        DigitsDataModule(loader=Loader(batch_size=32), train_per_class=per_class), cache=False
     )
 
 
@@ -52,7 +55,7 @@ class MaskingSpy(pl.Callback):
 
 def test_ratio_follows_the_schedule_and_masking_happens_only_in_training(tmp_path):
     torch.manual_seed(0)
-    model = CBMClassifier(milestones=[6])
+    model = CBMClassifier(lr_scheduler=partial(MultiStepLR, milestones=[6]))
     spy = MaskingSpy()
     fit = trainer(tmp_path, 7, [MaskingCurriculum("linear_repeat", *CYCLE_40), spy])
     fit.fit(model, datamodule=small_data())
@@ -83,7 +86,7 @@ def test_validation_sees_clean_images_even_at_ratio_one():
 @pytest.mark.slow
 def test_smoke_one_epoch_of_cbm_on_256_digits_has_a_finite_loss(tmp_path):
     torch.manual_seed(0)
-    data = SaliencyDataModule(DigitsDataModule(batch_size=64), cache=False)
+    data = SaliencyDataModule(DigitsDataModule(loader=Loader(batch_size=64)), cache=False)
     data.setup("fit")
     data.data.datasets["train"] = torch.utils.data.Subset(data.data.datasets["train"], range(256))
     data.probs = data.probs[:256]
@@ -145,7 +148,10 @@ def test_augmented_data_trains_with_probabilities_from_each_augmented_batch(tmp_
 
     write_cifar_fixture(tmp_path / "data", "cifar10", per_file=4)
     data = CIFARDataModule(
-        data_root=str(tmp_path / "data"), crop_padding=4, batch_size=8, val_fraction=0
+        data_root=str(tmp_path / "data"),
+        crop_padding=4,
+        loader=Loader(batch_size=8),
+        val_fraction=0,
     )
     model = CBMClassifier(probs_source="sobel_online")
     seen = []

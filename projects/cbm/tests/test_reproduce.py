@@ -1,32 +1,30 @@
-"""The reproduction's bookkeeping: one row per method and metric, in percent, per seed."""
+"""Both reproductions end to end, shrunk to one batch per epoch and one seed."""
 
 import pytest
-from cbm.reproduce import ABLATIONS, METHODS, METRICS, rows_for
+from cbm import reproduce, reproduce_ablations
+
+from shared.results import load_results
+from shared.sweep import run
+from shared.testing.sweeps import shrunk
 
 
-def test_rows_hold_each_seed_in_percent_with_mean_and_sample_std():
-    summaries = [
-        {
-            "last": {"test/acc": 0.90, "test/occluded_acc": 0.50},
-            "best": {"test/acc": 0.95, "test/occluded_acc": 0.60},
-        },
-        {
-            "last": {"test/acc": 0.80, "test/occluded_acc": 0.70},
-            "best": {"test/acc": 0.85, "test/occluded_acc": 0.40},
-        },
+def test_every_arm_names_existing_configs():
+    for sweep in (reproduce.SWEEP, reproduce_ablations.SWEEP):
+        for arm in sweep.arms:
+            for config in arm.configs:
+                assert (sweep.project_dir / "configs" / config).is_file(), (arm.method, config)
+
+
+@pytest.mark.slow
+def test_reproduction_writes_every_row_in_percent_and_its_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
+    monkeypatch.setenv("DATA_ROOT", str(tmp_path / "data"))  # the saliency cache
+    results = run(shrunk(reproduce.SWEEP))
+    methods = ["conventional", "CBM (Sobel, linear repeat)", "random masking"]
+    assert [(r.method, r.metric) for r in results.rows] == [
+        (m, metric.label) for m in methods for metric in reproduce.METRICS
     ]
-    rows = {row.metric: row for row in rows_for("CBM", summaries, [0, 1])}
-    assert list(rows) == list(METRICS)
-    last = rows["test acc, last epoch (%)"].ours
-    assert last.values == pytest.approx([90.0, 80.0]) and last.mean == pytest.approx(85.0)
-    assert last.std == pytest.approx(7.0710678, rel=1e-6)  # sample std of (90, 80)
-    assert rows["occluded test acc, best-val epoch (%)"].ours.mean == pytest.approx(50.0)
-    assert all(row.paper.value is None for row in rows.values())  # no paper number on digits
-
-
-def test_every_method_names_an_existing_ablation_config():
-    from cbm.reproduce import PROJECT_DIR
-
-    for ablation in [*METHODS.values(), *ABLATIONS.values()]:
-        if ablation is not None:
-            assert (PROJECT_DIR / "configs" / "ablations" / f"{ablation}.yaml").is_file(), ablation
+    assert all(0 <= r.ours.values[0] <= 100 and r.paper.value is None for r in results.rows)
+    assert load_results(tmp_path / "cbm" / "results.json").to_dict() == results.to_dict()
+    for name in ("test_acc_last.png", "occluded_acc_last.png", "masked_samples.png"):
+        assert (tmp_path / "cbm" / name).stat().st_size > 0

@@ -41,8 +41,7 @@ def test_config_runs_shrunk(config, tmp_path):
             f"--data.init_args.data_root={tmp_path / 'data'}",
             f"--data.init_args.gt_root={tmp_path / 'gt'}",
             "--data.init_args.img_size=[64, 64]",
-            "--data.init_args.batch_size=4",
-            "--data.init_args.num_workers=0",
+            "--data.init_args.loader={batch_size: 4, num_workers: 0}",
         ]
     else:
         args += [
@@ -54,5 +53,11 @@ def test_config_runs_shrunk(config, tmp_path):
     summary = cli.fit_and_test()
     assert 0.0 <= summary["last"]["test/micro_auc"] <= 1.0
     if config.parent.name == "paper":
-        assert cli.model.hparams.select_on_test is False and cli.model.hparams.lr == 1e-4
-        assert cli.datamodule.batch_size == 4 and cli.model.monitor is None
+        assert cli.model.hparams.select_on_test is False
+        settings = cli.model.optimizer.keywords
+        assert (settings["lr"], settings["betas"], settings["weight_decay"]) == (
+            1e-4,
+            (0.9, 0.95),
+            0.05,
+        )
+        assert cli.datamodule.loader.batch_size == 4 and cli.model.monitor is None

@@ -7,6 +7,7 @@ from fast_vad_mae.aedmae_data import AedMaeDataModule
 from fast_vad_mae.data import ClipDataset, VideoFrames
 
 from shared.data.errors import DatasetFormatError
+from shared.data.loader import Loader
 from shared.testing.vad_fixtures import write_aedmae_fixture
 
 
@@ -52,9 +53,8 @@ def _aedmae(tmp_path, paste_probability: float = 0.0) -> AedMaeDataModule:
         data_root=str(tmp_path / "data"),
         gt_root=str(tmp_path / "gt"),
         img_size=(32, 64),
-        batch_size=2,
         paste_probability=paste_probability,
-        num_workers=0,
+        loader=Loader(batch_size=2),
     )
 
 
@@ -79,7 +79,7 @@ def test_aedmae_without_twins_is_a_clear_error(tmp_path):
     write_aedmae_fixture(tmp_path / "data", tmp_path / "gt")
     shutil.rmtree(tmp_path / "data" / "train" / "masks_abnormal")
     data = AedMaeDataModule(
-        data_root=str(tmp_path / "data"), gt_root=str(tmp_path / "gt"), num_workers=0
+        data_root=str(tmp_path / "data"), gt_root=str(tmp_path / "gt"), loader=Loader()
     )
     with pytest.raises(DatasetFormatError, match="masks_abnormal"):
         data.setup()

@@ -1,13 +1,16 @@
 """Stage switch, seeded scoring and the training mechanism on ShapesVAD."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
 from fast_vad_mae.callbacks import stage_for_epoch
 from fast_vad_mae.data import ClipDataset
-from fast_vad_mae.module import FastVadMAE
+from fast_vad_mae.module import FastVadMAE, OfficialAdamW
 from fast_vad_mae.shapes_data import ShapesVADDataModule
 
+from shared.data.loader import Loader
 from shared.errors import ConfigError
 
 
@@ -24,8 +27,8 @@ def test_stage_schedule():
 
 def test_student_stage_step_leaves_everything_else_bit_identical():
     torch.manual_seed(0)
-    module = FastVadMAE(lr=1e-2)
-    optimizer = module.configure_optimizers()
+    module = FastVadMAE(optimizer=partial(OfficialAdamW, lr=1e-2))
+    optimizer = module.configure_optimizers()["optimizer"]
     module.start_student_stage()
     before = {n: p.detach().clone() for n, p in module.model.named_parameters()}
     loss = module._loss(_batch())["loss"]
@@ -85,8 +88,10 @@ def test_training_lowers_held_out_loss_and_flags_a_pasted_object():
     import pytorch_lightning as pl
 
     pl.seed_everything(0)
-    data = ShapesVADDataModule(frames=60, train_videos=2, test_videos=1, batch_size=16)
-    module = FastVadMAE(lr=1e-3, compute_regions=False)
+    data = ShapesVADDataModule(
+        frames=60, train_videos=2, test_videos=1, loader=Loader(batch_size=16)
+    )
+    module = FastVadMAE(optimizer=partial(OfficialAdamW, lr=1e-3), compute_regions=False)
     data.setup()
     val = data.val_dataloader()
     batches = list(val)
@@ -144,7 +149,9 @@ def test_select_on_test_scores_the_test_set_each_epoch():
     import pytorch_lightning as pl
 
     pl.seed_everything(0)
-    data = ShapesVADDataModule(frames=30, train_videos=1, test_videos=1, batch_size=16)
+    data = ShapesVADDataModule(
+        frames=30, train_videos=1, test_videos=1, loader=Loader(batch_size=16)
+    )
     module = FastVadMAE(select_on_test=True, compute_regions=False)
     assert FastVadMAE().monitor is None and module.monitor == "val/micro_auc"
     trainer = pl.Trainer(

@@ -49,7 +49,9 @@ def test_weights_of_the_wrong_length_are_a_config_error():
     with pytest.raises(ConfigError, match=r"model.lambdas_kl.*one weight per tap \(2 taps\)"):
         DiscErnObjective(2, [0.5, 0.5], [0.5], start_epoch=1)
     with pytest.raises(ConfigError, match=r"model\.lambdas_gini"):
-        DiscErnClassifier(tiny_resnet(), 3, taps=["layer4"], lambdas_gini=[0.5, 0.5])
+        DiscErnClassifier(
+            backbone=tiny_resnet(), num_classes=3, taps=["layer4"], lambdas_gini=[0.5, 0.5]
+        )
 
 
 def test_labels_outside_the_class_range_are_an_error():
@@ -61,7 +63,7 @@ def test_labels_outside_the_class_range_are_an_error():
 
 def test_a_tap_that_names_no_module_lists_the_candidates():
     with pytest.raises(ConfigError, match=r"model.taps.*No module is called \['layer9'\].*layer4"):
-        DiscErnClassifier(tiny_resnet(), 3, taps=["layer9"])
+        DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, taps=["layer9"])
 
 
 class TupleAndScalar(nn.Module):
@@ -119,11 +121,11 @@ class WithScalarStage(Wrapper):
 
 def test_a_tap_without_a_rank_2_3_or_4_tensor_is_a_config_error():
     images, labels = torch.rand(4, 3, 5, 5), torch.tensor([0, 1, 2, 0])
-    loss, _, _ = DiscErnClassifier(WithScalarStage(), 3, taps=["body.stage"]).compute_loss(
-        images, labels
-    )
+    loss, _, _ = DiscErnClassifier(
+        backbone=WithScalarStage(), num_classes=3, taps=["body.stage"]
+    ).compute_loss(images, labels)
     assert torch.isfinite(loss)
-    module = DiscErnClassifier(WithScalarStage(), 3, taps=["summary"])
+    module = DiscErnClassifier(backbone=WithScalarStage(), num_classes=3, taps=["summary"])
     with pytest.raises(ConfigError, match=r"'summary'.*rank 2, 3 or 4.*shape \(\)"):
         module.compute_loss(images, labels)
 
@@ -131,7 +133,11 @@ def test_a_tap_without_a_rank_2_3_or_4_tensor_is_a_config_error():
 def test_hooks_are_removed_after_capture_so_the_deployed_model_is_unchanged():
     torch.manual_seed(0)
     with_loss = DiscErnClassifier(
-        tiny_resnet(), 3, taps=["layer3", "layer4"], lambdas_gini=[1, 1], lambdas_kl=[1, 1]
+        backbone=tiny_resnet(),
+        num_classes=3,
+        taps=["layer3", "layer4"],
+        lambdas_gini=[1, 1],
+        lambdas_kl=[1, 1],
     )
     torch.manual_seed(0)
     plain = ImageClassifier(tiny_resnet(), 3)
@@ -150,7 +156,7 @@ def test_hooks_are_removed_after_capture_so_the_deployed_model_is_unchanged():
 
 def test_training_step_gradient_reaches_the_backbone_through_the_tap():
     torch.manual_seed(0)
-    module = DiscErnClassifier(tiny_resnet(), 3, start_epoch=1, lambda_ce=0.0)
+    module = DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, start_epoch=1, lambda_ce=0.0)
     images, labels = torch.rand(6, 3, 8, 8), torch.tensor([0, 1, 2, 0, 1, 2])
     loss, _, terms = module.compute_loss(images, labels)
     loss.backward()
@@ -180,15 +186,19 @@ def test_official_resnet50_has_the_paper_size_and_a_conv5_tap():
 def test_kl_targets_fixed_uniform_and_bad():
     torch.manual_seed(0)
     images, labels = torch.rand(6, 3, 8, 8), torch.tensor([0, 1, 2, 0, 1, 1])
-    uniform = DiscErnClassifier(tiny_resnet(), 3, target="uniform", start_epoch=1)
-    fixed = DiscErnClassifier(tiny_resnet(), 3, target=[1 / 3, 1 / 3, 1 / 3], start_epoch=1)
+    uniform = DiscErnClassifier(
+        backbone=tiny_resnet(), num_classes=3, target="uniform", start_epoch=1
+    )
+    fixed = DiscErnClassifier(
+        backbone=tiny_resnet(), num_classes=3, target=[1 / 3, 1 / 3, 1 / 3], start_epoch=1
+    )
     fixed.load_state_dict(uniform.state_dict())
     torch.testing.assert_close(
         uniform.compute_loss(images, labels)[2]["kl"], fixed.compute_loss(images, labels)[2]["kl"]
     )
-    off = DiscErnClassifier(tiny_resnet(), 3, target=None, start_epoch=1)
+    off = DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, target=None, start_epoch=1)
     assert off.compute_loss(images, labels)[2]["kl"].item() == 0.0
     with pytest.raises(ConfigError, match=r"model\.target.*3 non-negative class frequencies"):
-        DiscErnClassifier(tiny_resnet(), 3, target=[0.5, 0.5])
+        DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, target=[0.5, 0.5])
     with pytest.raises(ConfigError, match=r"model\.target"):
-        DiscErnClassifier(tiny_resnet(), 3, target="prior")
+        DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, target="prior")

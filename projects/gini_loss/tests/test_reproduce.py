@@ -1,42 +1,39 @@
-"""The reproduction pipeline end to end, shrunk to one batch per epoch and one seed."""
+"""The reproduction end to end, shrunk to one batch per epoch and one seed."""
 
-import json
+import dataclasses
 import os
 
 import pytest
-from gini_loss.reproduce import ARMS, METRICS, reproduce, run_one
+from gini_loss import reproduce
+
+from shared.sweep import run
+from shared.testing.sweeps import ONE_BATCH, shrunk
 
 
 @pytest.mark.slow
-def test_reproduce_writes_every_row_the_figure_and_the_paired_notes(tmp_path):
-    shrink = [
-        "--threads=1",
-        "--trainer.max_epochs=1",
-        "--trainer.limit_train_batches=1",
-        "--trainer.limit_val_batches=1",
-        "--trainer.limit_test_batches=1",
-        "--model.init_args.start_epoch=1",
-    ]
-    results = reproduce([0], shrink, tmp_path)
-    data = json.loads((tmp_path / "results.json").read_text())
-    assert len(data["rows"]) == len(ARMS) * len(METRICS)
-    by_key = {(r["setting"], r["method"], r["metric"]): r["ours"] for r in data["rows"]}
-    for arm in ARMS:
-        gini = by_key[arm.setting, arm.method, METRICS["gini_test"]]["values"][0]
-        assert 0 < gini < 100
-        assert 0 <= by_key[arm.setting, arm.method, METRICS["probe"]]["values"][0] <= 100
+def test_reproduce_writes_every_row_the_figure_and_the_paired_notes(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
+    sweep = shrunk(reproduce.SWEEP, overrides=(*ONE_BATCH, "--model.init_args.start_epoch=1"))
+    results = run(sweep)
+    assert len(results.rows) == len(reproduce.ARMS) * len(reproduce.METRICS)
+    by_key = {(r.setting, r.method, r.metric): r.ours.values[0] for r in results.rows}
+    for arm in reproduce.ARMS:
+        assert 0 < by_key[arm.setting, arm.method, reproduce.GINI_TEST.label] < 100
+        assert 0 <= by_key[arm.setting, arm.method, "linear-probe test acc (%)"] <= 100
     # with the terms on from the first step, the two arms of a setting train differently
-    full_ce, full_loss = ARMS[0], ARMS[1]
+    full_ce, full_loss = reproduce.ARMS[0], reproduce.ARMS[1]
+    train_gini = "train feature Gini x100 (live filters)"
     assert (
-        by_key[full_ce.setting, full_ce.method, METRICS["gini_train"]]["values"]
-        != by_key[full_loss.setting, full_loss.method, METRICS["gini_train"]]["values"]
+        by_key[full_ce.setting, full_ce.method, train_gini]
+        != by_key[full_loss.setting, full_loss.method, train_gini]
     )
-    assert all(p.stat().st_size > 0 for p in tmp_path.glob("*.png"))
-    assert {p.name for p in tmp_path.glob("*.png")} == {
+    out = tmp_path / "gini_loss"
+    assert {p.name for p in out.glob("*.png")} == {
         "accuracy.png",
         "feature_gini.png",
         "filter_class_distributions.png",
     }
+    assert all(p.stat().st_size > 0 for p in out.glob("*.png"))
     assert sum("minus CE" in note for note in results.notes) == 2 * 4  # 4 loss arms x 2 metrics
 
 
@@ -45,13 +42,13 @@ def test_reproduce_writes_every_row_the_figure_and_the_paired_notes(tmp_path):
     os.environ.get("GINI_LOSS_MECHANISM") != "1",
     reason="spec check 7, off the default CI path (about 2 minutes): set GINI_LOSS_MECHANISM=1",
 )
-def test_mechanism_train_feature_gini_is_lower_with_the_loss_over_three_seeds():
+def test_mechanism_train_feature_gini_is_lower_with_the_loss_over_three_seeds(
+    tmp_path, monkeypatch
+):
     """Direction only (the spec's pilot difference was small): 10 epochs, lambda_G = 0.5."""
-    ce, loss = ARMS[0], ARMS[1]
-    assert (ce.lambda_gini, loss.lambda_gini) == (0.0, 0.5)
-    shrink = ["--threads=1", "--trainer.max_epochs=10"]
-    means = {}
-    for arm in (ce, loss):
-        values = [run_one(arm, seed, shrink)[0]["gini_train"] for seed in (0, 1, 2)]
-        means[arm.method] = sum(values) / len(values)
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
+    ce, loss = reproduce.ARMS[0], reproduce.ARMS[1]
+    sweep = shrunk(reproduce.SWEEP, seeds=(0, 1, 2), overrides=("--trainer.max_epochs=10",))
+    results = run(dataclasses.replace(sweep, arms=sweep.arms[:2], figures=None, record_notes=None))
+    means = {r.method: r.ours.mean for r in results.rows if r.metric.startswith("train feature")}
     assert means[loss.method] < means[ce.method]

@@ -15,18 +15,30 @@ import torch
 
 
 class FakeModule(SimpleNamespace):
-    """What the callbacks read from a LightningModule: hparams, milestones, num_classes."""
+    """What the callbacks read from a LightningModule (``num_classes``), plus the schedule the
+    module would build (``schedule``, ``milestones``), which the fake trainer then holds."""
 
 
 def make_module(lr: float, lr_schedule: str = "multistep", milestones=(8, 12)) -> FakeModule:
-    hparams = SimpleNamespace(lr=lr, lr_schedule=lr_schedule)
-    return FakeModule(hparams=hparams, milestones=list(milestones), num_classes=10)
+    """``lr`` is η⁽⁰⁾: the callbacks read it from the optimiser, whose default it must be."""
+    return FakeModule(lr=lr, schedule=lr_schedule, milestones=list(milestones), num_classes=10)
+
+
+def _schedulers(module: FakeModule, optimizer, scheduler) -> list:
+    """The trainer's ``lr_scheduler_configs``: the given scheduler, or the module's kind."""
+    if scheduler is None and module.schedule == "multistep":
+        scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, module.milestones, 0.1)
+    elif scheduler is None and module.schedule == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
+    return [] if scheduler is None else [SimpleNamespace(scheduler=scheduler)]
 
 
 def simulate(callbacks, optimizer, module, epochs: int, batches: int, scheduler=None):
     """Run the hooks; returns ``{(epoch, step): [lr per group]}`` as seen *by* each step."""
+    assert optimizer.defaults["lr"] == module.lr, "η⁽⁰⁾ is the optimiser's default rate"
     trainer = SimpleNamespace(
         optimizers=[optimizer],
+        lr_scheduler_configs=_schedulers(module, optimizer, scheduler),
         num_training_batches=batches,
         global_step=0,
         current_epoch=0,

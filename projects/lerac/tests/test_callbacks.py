@@ -189,16 +189,16 @@ def test_k_zero_and_bad_settings_are_clear_errors():
 
 
 def test_hand_off_overlaps_are_refused(sim):
-    with pytest.raises(ConfigError, match=r"model.lr_schedule"):
+    with pytest.raises(ConfigError, match=r"model.lr_scheduler"):
         start(sim, [LeRaC(stop_update_epoch=8)], paper_groups(), sim.module(0.1, "cosine"))
-    with pytest.raises(ConfigError, match=r"model.milestones"):
+    with pytest.raises(ConfigError, match=r"model.lr_scheduler.milestones"):
         start(
             sim,
             [LeRaC(stop_update_epoch=20)],
             paper_groups(),
             sim.module(0.1, "multistep", [8, 12]),
         )
-    with pytest.raises(ConfigError, match=r"model.milestones"):
+    with pytest.raises(ConfigError, match=r"model.lr_scheduler.milestones"):
         start(
             sim, [LeRaC("paper", k_epochs=8)], paper_groups(), sim.module(0.1, "multistep", [8, 12])
         )

@@ -49,15 +49,16 @@ def data_root(tmp_path_factory) -> Path:
 def shrunk_paper_config(path: Path, root: Path, out: Path) -> Path:
     """The paper config on the fixture data, 32 px, batch 2, with a small backbone."""
     config = yaml.safe_load(path.read_text())
-    config["data"]["init_args"] |= {"data_root": str(root), "batch_size": 2, "image_size": 32}
+    config["data"]["init_args"] |= {"data_root": str(root), "image_size": 32}
+    config["data"]["init_args"]["loader"] |= {"batch_size": 2}
     backbone = config["model"]["init_args"]["backbone"]
-    if backbone["class_path"].endswith("WideResNet"):
-        backbone["init_args"] |= {"depth": 10, "widen_factor": 1}
-    if backbone["class_path"] == "torchvision.models.wide_resnet50_2":
-        backbone["class_path"] = "torchvision.models.resnet50"
-        backbone["init_args"] |= {"width_per_group": 8}
-    if backbone["class_path"].endswith("CvT13"):
-        backbone["init_args"] |= {
+    backbone.setdefault("args", {})
+    if backbone["name"] == "wrn":
+        backbone["args"] |= {"depth": 10, "widen_factor": 1}
+    if backbone["name"] == "torchvision_wide_resnet50_2":  # same blocks and names, narrower
+        backbone["args"] |= {"width_per_group": 8}
+    if backbone["name"] == "cvt13":
+        backbone["args"] |= {
             "image_size": 32,
             "embed_dim": [8, 16, 24],
             "depth": [1, 2, 3],
@@ -89,7 +90,7 @@ def test_digits_configs_instantiate(path, monkeypatch):
     assert cli.datamodule.num_classes == cli.model.num_classes == 10
     if isinstance(cli.model, LeRaCClassifier):
         rates = cli.model.start_rates()
-        assert rates["stem"] == cli.model.hparams.lr
+        assert rates["stem"] == cli.model.optimizer.keywords["lr"]
         assert rates["layer4.0"] < rates["layer1.0"] < rates["stem"]
 
 

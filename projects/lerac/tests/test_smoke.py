@@ -43,8 +43,10 @@ def test_smoke_run_logs_the_curriculum(monkeypatch):
         assert math.isclose(float(first[name]), value, rel_tol=1e-9)
         assert math.isclose(float(second[name]), min(0.1, value * 10), rel_tol=1e-9), name
     with (run / "metrics.csv").open() as handle:
-        losses = [float(r["train/loss"]) for r in csv.DictReader(handle) if r.get("train/loss")]
+        rows = list(csv.DictReader(handle))
+    losses = [float(r["train/loss_step"]) for r in rows if r.get("train/loss_step")]
     assert len(losses) == 8 and all(math.isfinite(v) for v in losses)
+    assert len([r for r in rows if r.get("train/loss_epoch")]) == 2  # and one mean per epoch
     assert (run / "lr_trajectory.png").stat().st_size > 0
     assert summary["last"]["test/acc"] > 0
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from torch import nn
 
+from shared.errors import ConfigError
 from shared.models.cvt import CvT13
 from shared.models.resnet_cifar import CifarResNet, cifar_resnet18, digits_resnet
 from shared.models.wide_resnet import WideResNet
@@ -35,6 +36,13 @@ class Backbone:
 
     def build(self, num_classes: int) -> nn.Module:
         """The backbone with a ``num_classes``-way head."""
+        if "num_classes" in self.args:
+            raise ConfigError(
+                "model.backbone.args.num_classes",
+                self.args["num_classes"],
+                "no class count here",
+                "The class count comes from the DataModule (set the data's, if it has one).",
+            )
         return BACKBONES.build(self.name, num_classes=num_classes, **self.args)
 
 
