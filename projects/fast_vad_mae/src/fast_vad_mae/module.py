@@ -46,6 +46,24 @@ class FastVadMAE(InjectedOptimization, pl.LightningModule):
     official checkpoint choice (best test micro AUC, scored after every epoch); it is off by
     default and a result selected that way is not a test result. The DataModule provides
     ``test_videos`` (labels, and tracks when RBDC/TBDC can be computed), in test-loader order.
+
+    Args:
+        preset_name: the model preset (``tiny``, ``avenue_p16``, ...; see ``model.preset``).
+        img_size: overrides the preset's input size (H, W).
+        mask_ratio: the share of tokens masked, in training and at test time.
+        optimizer: the optimiser (official: AdamW, no decay on biases and norm weights).
+        lr_scheduler: a learning-rate schedule (official: none).
+        motion_weighted: weight the teacher's loss by the motion gradient.
+        sd_loss_weighting: the student's loss over tokens: ``masked_mean`` or ``motion``.
+        cls_head: add the anomaly classification head of the paper.
+        cls_loss_weight: its loss weight.
+        scorer_name: the scorer whose metrics are logged as ``test/*``.
+        extra_scorers: more scorers, logged as ``test/<name>/*``.
+        frozen_norm_mode: BatchNorm statistics of the frozen blocks in stage 2.
+        test_seed: seed of the test-time masks.
+        test_masks: mask draws averaged per test frame.
+        compute_regions: compute RBDC/TBDC (needs tracks).
+        select_on_test: the official checkpoint choice on the test set (not a test result).
     """
 
     def __init__(

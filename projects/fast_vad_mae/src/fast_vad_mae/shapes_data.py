@@ -19,7 +19,18 @@ def _frames(video: SyntheticVideo) -> VideoFrames:
 
 class ShapesVADDataModule(pl.LightningDataModule):
     """Train on normal ShapesVAD videos (+ pasted diamonds/bars), validate on a normal video,
-    test on the videos with anomalies. The benchmark's own seed is fixed apart from the run seed."""
+    test on the videos with anomalies. The benchmark's own seed is fixed apart from the run seed.
+
+    Args:
+        version: the frozen benchmark version.
+        benchmark_seed: the seed the videos are generated with.
+        frames: frames per video.
+        train_videos: normal training videos.
+        test_videos: test videos (with anomalies).
+        paste_probability: share of training samples with a pasted synthetic anomaly.
+        frame_stride: frames between the three input frames.
+        loader: batch size and workers of the loaders.
+    """
 
     def __init__(
         self,

@@ -27,8 +27,18 @@ from shared.errors import ConfigError
 class DiscErnClassifier(ImageClassifier):
     """``ImageClassifier`` + Gini/KL terms on ``taps`` (names of modules inside ``backbone``).
 
-    ``target``: ``"batch"`` (the batch's class histogram, official), ``"uniform"``, a fixed
-    vector of class frequencies, or ``None`` (no KL term).
+    Args:
+        taps: module names inside the backbone whose outputs the terms read (``layer4``).
+        lambdas_gini: the Gini term's weight per tap (0.5).
+        lambdas_kl: the KL term's weight per tap (0.5).
+        start_epoch: first epoch (1-based) with the terms on; before it, CE alone.
+        target: the KL target: ``"batch"`` (the batch's class histogram, official),
+            ``"uniform"``, a fixed vector of class frequencies, or ``null`` (no KL term).
+        lambda_ce: the cross-entropy's weight.
+        eps: the official ``1e-10`` of the class distribution.
+        official_eps_order: add ``eps`` after dividing, as the official code.
+        kwargs: ``backbone``, ``num_classes``, ``optimizer``, ``lr_scheduler`` of
+            :class:`shared.classification.ImageClassifier`.
     """
 
     def __init__(

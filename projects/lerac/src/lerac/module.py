@@ -14,12 +14,19 @@ from shared.errors import check_range
 class LeRaCClassifier(ImageClassifier):
     """An :class:`ImageClassifier` whose optimizer has one group per LeRaC block.
 
-    η⁽⁰⁾ is the optimiser's learning rate. ``grouping`` is a preset (``resnet``, ``wrn_official``, ``wrn``, ``cvt``) or
-    a list of ``{name, prefixes, rate}`` blocks; ``lerac_min_lr`` is the official ``min_lr``
-    floor, ``clf_lr`` the classifier's start as a fraction of η⁽⁰⁾, ``floor_inclusive`` the
-    pretrained-CvT ``>=`` floor test, ``s0_factor`` overrides the preset's first-block start
-    (``s0 = η⁽⁰⁾·s0_factor``). The rates then move under the :class:`lerac.callbacks.LeRaC`
-    callback.
+    η⁽⁰⁾ is the optimiser's learning rate; the rates then move under the
+    :class:`lerac.callbacks.LeRaC` callback.
+
+    Args:
+        grouping: a preset (``resnet``, ``wrn_official``, ``wrn``, ``cvt``) or a list of
+            ``{name, prefixes, rate}`` blocks.
+        lerac_min_lr: the official ``min_lr`` floor of the start rates.
+        clf_lr: the classifier's start rate as a fraction of η⁽⁰⁾.
+        lerac_factor: the factor between consecutive blocks' start rates (official 0.1).
+        floor_inclusive: the pretrained-CvT ``>=`` floor test instead of ``>``.
+        s0_factor: overrides the preset's first-block start, ``s0 = η⁽⁰⁾·s0_factor``.
+        kwargs: ``backbone``, ``num_classes``, ``optimizer``, ``lr_scheduler`` of
+            :class:`shared.classification.ImageClassifier`.
     """
 
     def __init__(
@@ -65,6 +72,14 @@ class CBSClassifier(ImageClassifier):
     """Curriculum by Smoothing: every spatial conv's output is blurred with a Gaussian whose σ
     starts at ``cbs_sigma`` and is multiplied by ``cbs_factor`` every ``cbs_every`` epochs
     (pairlab/CBS defaults 1, 0.9, 5; kernel 3). The blur stays on for evaluation, as there.
+
+    Args:
+        cbs_sigma: the blur's initial standard deviation.
+        cbs_factor: its factor every ``cbs_every`` epochs.
+        cbs_every: epochs between two reductions of σ.
+        cbs_kernel_size: side of the Gaussian kernel.
+        kwargs: ``backbone``, ``num_classes``, ``optimizer``, ``lr_scheduler`` of
+            :class:`shared.classification.ImageClassifier`.
     """
 
     def __init__(
