@@ -74,3 +74,19 @@ def test_results_sections_show_the_table_without_its_title(repo, monkeypatch, tm
     (tmp_path / "results" / "demo").mkdir(parents=True)
     (tmp_path / "results" / "demo" / "results.md").write_text("## Title\n\n| a |\n")
     assert readme.render_results("demo") == "| a |\n"
+
+
+def test_timing_sections_come_from_the_run_records(monkeypatch, tmp_path):
+    import json
+
+    from shared.machine import describe_machine
+
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
+    for arm, seed, seconds in (("default", 0, 10.0), ("default", 1, 14.0), ("other", 0, 36.0)):
+        path = tmp_path / "demo" / "records" / arm / f"seed{seed}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {"arm": arm, "seed": seed, "wall_time_s": seconds, "commit": "a" * 40}
+        path.write_text(json.dumps({**record, "machine": describe_machine()}))
+    text = readme.render_timing("demo:default")
+    assert "the reproduction's 3 runs took 1.0 min in all" in text
+    assert "took 12 s (median of 2; 10-14 s)" in text and f"`{'a' * 10}`" in text

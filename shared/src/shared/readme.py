@@ -50,6 +50,36 @@ def render_results(name: str) -> str:
     return "\n".join(body).strip("\n") + "\n"
 
 
+@renderer("timing")
+def render_timing(argument: str) -> str:
+    """``<results name>:<arm folder>``: how long the reproduction's runs took and how long one run
+    of that arm (the project's default config, what ``python train.py`` runs) took, from the
+    run records."""
+    import json
+    import statistics
+
+    from shared.machine import machine_label
+
+    name, arm = argument.split(":", 1)
+    folder = results_root() / name / "records"
+    records = [json.loads(p.read_text()) for p in sorted(folder.glob("*/seed*.json"))]
+    if not records:
+        return f"No run records yet: `make reproduce-{name.split('/')[0]}` writes them.\n"
+    own = [json.loads(p.read_text()) for p in sorted((folder / arm).glob("seed*.json"))]
+    if not own:
+        raise KeyError(f"no records of arm folder {arm!r} in {folder}")
+    total = sum(r["wall_time_s"] for r in records) / 60
+    times = sorted(r["wall_time_s"] for r in own)
+    commits = ", ".join(f"`{c[:10]}`" for c in dict.fromkeys(r["commit"] for r in records))
+    return (
+        f"Measured from the run records in `results/{name}/records/` (commit {commits}, "
+        f"{machine_label(records[-1]['machine'])}): the reproduction's {len(records)} runs took "
+        f"{total:.1f} min in all; one run of the default config (`{arm}`, what `python train.py` "
+        f"runs) took {statistics.median(times):.0f} s (median of {len(times)}; "
+        f"{times[0]:.0f}-{times[-1]:.0f} s).\n"
+    )
+
+
 def render_sections(text: str, source: Path | None = None) -> str:
     """``text`` with every generated section re-rendered."""
 
@@ -84,3 +114,7 @@ def update_readmes(check: bool = False, root: Path | None = None) -> list[Path]:
             if not check:
                 path.write_text(new)
     return changed
+
+
+# Renderers defined elsewhere register themselves on import.
+from shared import bench_report  # noqa: E402, F401  (bench <project>, gpu <project>)
