@@ -52,3 +52,30 @@ def test_gpu_check_reports_a_missing_gpu_as_a_json_line(capsys):
         "unit": "bool",
         "detail": "no CUDA device; nothing checked",
     }
+
+
+def test_benchmarks_declare_the_step_and_both_saliency_baselines():
+    from cbm.bench import SALIENCY_TARGET, STEP_TARGET, benchmarks
+
+    default = benchmarks()
+    assert [(d.items, d.rounds, d.number, d.warmup) for d in default] == [
+        (64, 15, 5, 3),
+        (512, 5, 1, 1),
+        (512, 5, 1, 1),
+    ]
+    assert [d.target for d in default] == [STEP_TARGET, SALIENCY_TARGET, None]
+    assert (STEP_TARGET.bound, STEP_TARGET.higher_is_better) == (1.10, False)
+    assert (SALIENCY_TARGET.bound, SALIENCY_TARGET.higher_is_better) == (5.0, True)
+    pytest.importorskip("cv2")
+    for declared in benchmarks(count=4, rounds=3):
+        ours_or_plain, other = declared.pair()
+        ours_or_plain()
+        other()
+
+
+def test_gpu_check_declares_the_step_the_ratio_and_the_throughput():
+    assert [c.name for c in gpu_check.checks()] == [
+        "ResNet-18 + MaskIn (CIFAR 32 px)",
+        "train step with MaskIn / without (ResNet-18, batch 64, bf16)",
+        "Sobel saliency throughput (CIFAR at 64 px)",
+    ]

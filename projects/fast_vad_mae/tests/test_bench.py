@@ -51,9 +51,25 @@ def test_official_comparison_plumbing(tmp_path):
         "ours/official time, teacher b1",
         "ours/official time, teacher+student b1",
     ]
-    assert all(r.unit == "x" and r.target == 1.0 and "score diff" in r.detail for r in records)
+    assert all(r.unit == "x" and r.target == 1.05 and "score diff" in r.detail for r in records)
+    assert all(
+        r.target_note == "equal speed, 5 % tolerance" and len(r.samples) == 2 for r in records
+    )
+    assert all(set(r.rates) == {"official", "ours"} for r in records)
 
 
 def test_a_folder_that_is_not_a_checkout_is_refused(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"model/mae_cvt\.py"):
         bench.official_model(tmp_path)
+
+
+def test_fps_benchmarks_declare_both_calls_at_batch_1_and_32_in_inference_mode():
+    declared = bench.fps_benchmarks()
+    assert [d.name for d in declared] == [
+        f"avenue 320x640 {call} b{batch}"
+        for batch in (1, 32)
+        for call in ("teacher", "teacher+student")
+    ]
+    assert [(d.items, d.repeats, d.warmup) for d in declared] == [(1, 10, 3)] * 2 + [(32, 5, 3)] * 2
+    assert all(d.inference and d.unit == "frames/s" and d.target is None for d in declared)
+    assert bench.EQUAL_SPEED.label == "<= 1.05 (equal speed, 5 % tolerance)"

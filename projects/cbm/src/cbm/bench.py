@@ -4,7 +4,7 @@ official per-image loop (and a leaner one), each pair interleaved in one run on 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from functools import cache, partial
 
 import numpy as np
 import torch
@@ -14,12 +14,12 @@ from torch import nn
 from cbm.model import MaskIn
 from cbm.saliency import sobel_patch_saliency
 from cbm.schedules import CYCLE_40
-from shared.bench import BenchRecord, compare
+from shared.bench import Comparison, Target
 from shared.models.resnet_cifar import digits_resnet
 
 PROJECT = "cbm"
-STEP_TARGET = 1.10
-SALIENCY_TARGET = 5.0
+STEP_TARGET = Target.at_most(1.10)
+SALIENCY_TARGET = Target.at_least(5.0)
 
 
 def train_steps(
@@ -100,55 +100,52 @@ def lean_saliency_loop(images: np.ndarray, size: int, patches: int = 4) -> np.nd
     return out
 
 
-def saliency_speedup(
-    ours: Callable[[], object],
-    loop: Callable[[], object],
-    count: int,
-    repeats: int,
-    baseline: str,
-    target: float | None,
-) -> BenchRecord:
-    """Images/s of ``ours`` over ``loop`` on the same images, interleaved."""
-    pair = compare(ours, loop, items=count, repeats=repeats, warmup=1)
-    name = f"saliency speed-up, batched torch vs {baseline} ({count} CIFAR-size images at 64 px)"
-    return replace(
-        pair.record(PROJECT, name, target),
-        higher_is_better=True,
-        detail=f"ours {pair.a_items_per_s:.0f} images/s, loop {pair.b_items_per_s:.0f} images/s",
-    )
+def benchmarks(count: int = 512, rounds: int = 15) -> list[Comparison]:
+    """The MaskIn step cost (digits model and batch) and the saliency speed-ups over the two
+    per-image loops on ``count`` CIFAR-size images, each against the same batched call."""
 
+    def steps() -> tuple[Callable[[], None], Callable[[], None]]:
+        torch.manual_seed(0)
+        images = torch.rand(64, 3, 16, 16) * 2 - 1
+        labels = torch.arange(64) % 10
+        probs = sobel_patch_saliency(images, 4)
+        return train_steps(digits_resnet(10), images, labels, probs, ratio=CYCLE_40[1])
 
-def run(count: int = 512, repeats: int = 15) -> list[BenchRecord]:
-    torch.manual_seed(0)
-    images = torch.rand(64, 3, 16, 16) * 2 - 1
-    labels = torch.arange(64) % 10
-    probs = sobel_patch_saliency(images, 4)
-    plain, masked = train_steps(digits_resnet(10), images, labels, probs, ratio=CYCLE_40[1])
-    step = compare(plain, masked, items=64, repeats=repeats, number=5).record(
-        PROJECT,
-        "train step with MaskIn / without (digits ResNet, batch 64, 16 px, K=6 of 16, rounds of 5 steps)",
-        target=STEP_TARGET,
-    )
+    @cache
+    def cifar_like() -> np.ndarray:
+        rng = np.random.default_rng(0)
+        return rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8)
 
-    rng = np.random.default_rng(0)
-    cifar_like = rng.integers(0, 256, size=(count, 32, 32, 3), dtype=np.uint8)
-    batch = torch.from_numpy(cifar_like).permute(0, 3, 1, 2).contiguous()
-    ours = lambda: sobel_patch_saliency(batch, 4, size=64)  # noqa: E731
-    loop_repeats = max(3, repeats // 3)
-    official = saliency_speedup(
-        ours,
-        lambda: official_saliency_loop(cifar_like, 64),
-        count,
-        loop_repeats,
-        "the official per-image get_probability",
-        SALIENCY_TARGET,
-    )
-    lean = saliency_speedup(
-        ours,
-        lambda: lean_saliency_loop(cifar_like, 64),
-        count,
-        loop_repeats,
-        "a lean per-image OpenCV loop (no target)",
-        None,
-    )
-    return [step, official, lean]
+    def saliency(loop: Callable[[np.ndarray, int], np.ndarray]) -> tuple[Callable, Callable]:
+        batch = torch.from_numpy(cifar_like()).permute(0, 3, 1, 2).contiguous()
+        return (lambda: sobel_patch_saliency(batch, 4, size=64)), (lambda: loop(cifar_like(), 64))
+
+    images = f"{count} CIFAR-size images at 64 px"
+    loop_rounds = max(3, rounds // 3)
+    return [
+        Comparison(
+            "train step with MaskIn / without (digits ResNet, batch 64, 16 px, K=6 of 16)",
+            steps,
+            64,
+            rounds=rounds,
+            number=5,
+            target=STEP_TARGET,
+        ),
+        Comparison(
+            f"saliency speed-up, batched torch vs the official per-image get_probability ({images})",
+            partial(saliency, official_saliency_loop),
+            count,
+            rounds=loop_rounds,
+            warmup=1,
+            target=SALIENCY_TARGET,
+            labels=("ours", "loop"),
+        ),
+        Comparison(
+            f"saliency speed-up, batched torch vs a lean per-image OpenCV loop ({images})",
+            partial(saliency, lean_saliency_loop),
+            count,
+            rounds=loop_rounds,
+            warmup=1,
+            labels=("ours", "loop"),
+        ),
+    ]

@@ -9,6 +9,10 @@ saliency throughput, that CPU round trip included. One JSON object per line; imp
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from functools import cache
+
 import torch
 import torch.nn.functional as F
 
@@ -16,52 +20,61 @@ from cbm.bench import STEP_TARGET, train_steps
 from cbm.model import MaskIn
 from cbm.saliency import sobel_patch_saliency
 from cbm.schedules import CYCLE_40
-from shared.bench import compare, throughput
-from shared.gpucheck import bf16_train_step, cuda_device, emit, emit_record
+from shared import gpucheck
+from shared.bench import Comparison, Throughput
+from shared.gpucheck import GpuCheck, TrainStep
 from shared.models.resnet_cifar import cifar_resnet18
 
 PROJECT = "cbm"
+masking = MaskIn(4).train()
 
 
-def main() -> None:
-    if not torch.cuda.is_available():
-        emit(PROJECT, "cuda_available", 0.0, "bool", "no CUDA device; nothing checked")
-        return
-    device = cuda_device()
+@cache
+def batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """CIFAR-size 8-bit images (normalised for the model), labels and their Sobel probabilities."""
     torch.manual_seed(0)
-    raw = torch.randint(0, 256, (64, 3, 32, 32), device=device, dtype=torch.uint8)
+    raw = torch.randint(0, 256, (64, 3, 32, 32), device="cuda", dtype=torch.uint8)
     images = (raw.float() / 255 - 0.5) / 0.5
-    labels = torch.arange(64, device=device) % 10
-    probs = sobel_patch_saliency(raw, 4, size=64)
-    masking = MaskIn(4).train()
+    labels = torch.arange(64, device="cuda") % 10
+    return images, labels, sobel_patch_saliency(raw, 4, size=64)
 
-    def masked_loss(model, x, y):
-        return F.cross_entropy(model(masking(x, CYCLE_40[1], probs)), y)
 
-    bf16_train_step(
-        PROJECT, "ResNet-18 + MaskIn (CIFAR 32 px)", cifar_resnet18(10), images, labels, masked_loss
-    )
+def masked_loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(model(masking(x, CYCLE_40[1], batch()[2])), y)
 
-    plain, masked = train_steps(
-        cifar_resnet18(10).to(device), images, labels, probs, CYCLE_40[1], autocast=True
-    )
-    record = compare(plain, masked, items=64, repeats=21, device=device).record(
-        PROJECT, "train step with MaskIn / without (ResNet-18, batch 64, bf16)", target=STEP_TARGET
-    )
-    emit_record(PROJECT, "MaskIn step cost", record)
 
-    batch = torch.randint(0, 256, (4096, 3, 32, 32), device=device, dtype=torch.uint8)
-    median, low, high = throughput(
-        lambda: sobel_patch_saliency(batch, 4, size=64), 4096, device=device
-    )
-    emit(
-        PROJECT,
-        "Sobel saliency throughput (CIFAR at 64 px)",
-        median,
-        "images/s",
-        f"min-max {low:.0f}-{high:.0f}; 8-bit resize on the CPU, filter on the GPU",
-    )
+def saliency_work() -> Callable[[], torch.Tensor]:
+    images = torch.randint(0, 256, (4096, 3, 32, 32), device="cuda", dtype=torch.uint8)
+    return lambda: sobel_patch_saliency(images, 4, size=64)
+
+
+def checks() -> list[GpuCheck]:
+    return [
+        TrainStep(
+            "ResNet-18 + MaskIn (CIFAR 32 px)",
+            lambda: (cifar_resnet18(10), *batch()[:2]),
+            masked_loss,
+        ),
+        Comparison(
+            "train step with MaskIn / without (ResNet-18, batch 64, bf16)",
+            lambda: train_steps(cifar_resnet18(10).cuda(), *batch(), CYCLE_40[1], autocast=True),
+            64,
+            rounds=21,
+            target=STEP_TARGET,
+        ),
+        Throughput(
+            "Sobel saliency throughput (CIFAR at 64 px)",
+            saliency_work,
+            4096,
+            unit="images/s",
+            detail="8-bit resize on the CPU, filter on the GPU",
+        ),
+    ]
+
+
+def main() -> int:
+    return gpucheck.main(PROJECT, checks)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

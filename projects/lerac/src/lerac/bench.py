@@ -2,13 +2,15 @@
 
 The same model and batch are trained with one optimizer group (conventional) and with LeRaC's
 per-block groups plus the callbacks' per-step work (official and paper modes, lr recording),
-interleaved in one process; the record is the median B/A step-time ratio with its min-max.
+interleaved in one process (``shared.bench`` times, records and prints them).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,10 +20,10 @@ from torch import nn
 
 from lerac.callbacks import LeRaC, LRTrajectory
 from lerac.groups import lerac_param_groups
-from shared.bench import BenchRecord, compare
+from shared.bench import Comparison, Target
 from shared.models import digits_resnet
 
-TARGET = 1.02
+TARGET = Target.at_most(1.02)
 
 
 @dataclass
@@ -33,6 +35,7 @@ class StepView:
     callbacks: list[Any] = field(default_factory=list)
     global_step: int = 0
     current_epoch: int = 0
+    lr_scheduler_configs: list[Any] = field(default_factory=list)  # no module schedule
 
 
 @dataclass
@@ -85,39 +88,45 @@ def step_pair(
     return conventional, with_lerac
 
 
-def measure(
-    model: nn.Module,
+def comparisons(
+    build_model: Callable[[], nn.Module],
     image_size: int,
     batch: int,
     device: torch.device | str = "cpu",
-    repeats: int = 15,
+    rounds: int = 15,
     number: int = 5,
-) -> dict[str, Any]:
-    """``{mode: ABComparison}`` for official and paper mode on one model and batch, each round
-    timing ``number`` steps of each side (one step is milliseconds: single steps jitter)."""
-    model = model.to(device).train()
-    generator = torch.Generator().manual_seed(0)
-    images = torch.randn(batch, 3, image_size, image_size, generator=generator).to(device)
-    labels = torch.randint(0, model.num_classes, (batch,), generator=generator).to(device)
-    results = {}
-    for mode in ("official", "paper"):
-        conventional, with_lerac = step_pair(copy.deepcopy(model), images, labels, mode)
-        results[mode] = compare(
-            conventional, with_lerac, batch, repeats=repeats, number=number, device=device
+    label: str = "digits ResNet, batch 64, 16 px",
+) -> list[Comparison]:
+    """Official and paper mode against a conventional step on one model and batch, each round
+    timing ``number`` steps of each side (one step is milliseconds: single steps jitter); each
+    mode trains its own copy of the model."""
+
+    @cache
+    def setup() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+        model = build_model().to(device).train()
+        generator = torch.Generator().manual_seed(0)
+        images = torch.randn(batch, 3, image_size, image_size, generator=generator).to(device)
+        labels = torch.randint(0, model.num_classes, (batch,), generator=generator).to(device)
+        return model, images, labels
+
+    def pair(mode: str) -> tuple[Callable[[], None], Callable[[], None]]:
+        model, images, labels = setup()
+        return step_pair(copy.deepcopy(model), images, labels, mode)
+
+    return [
+        Comparison(
+            f"train step, LeRaC {mode} / conventional ({label})",
+            partial(pair, mode),
+            batch,
+            rounds=rounds,
+            number=number,
+            target=TARGET,
+            detail="B = per-block groups + LeRaC callback + lr recording",
         )
-    return results
+        for mode in ("official", "paper")
+    ]
 
 
-def run() -> list[BenchRecord]:
+def benchmarks() -> list[Comparison]:
     """Digits-protocol model and batch on the CPU (64 images, 16 px)."""
-    records = []
-    for mode, comparison in measure(digits_resnet(10), 16, 64).items():
-        records.append(
-            comparison.record(
-                "lerac",
-                f"train step, LeRaC {mode} / conventional (digits ResNet, batch 64, 16 px)",
-                TARGET,
-                "B = per-block groups + LeRaC callback + lr recording; rounds of 5 steps",
-            )
-        )
-    return records
+    return comparisons(partial(digits_resnet, 10), 16, 64)
