@@ -1,5 +1,7 @@
-"""The GPU check is safe to run anywhere: without CUDA it says so and exits 0."""
+"""The tools: the GPU check (safe without CUDA, keeps going past failing projects, writes stamped
+files), the bench run files (stamped, never overwritten) and the project scaffold."""
 
+import json
 import subprocess
 import sys
 
@@ -44,3 +46,96 @@ def test_new_project_scaffold_has_the_fixed_layout(tmp_path):
         new_project.scaffold("demo_method", "Demo method", root=tmp_path)
     with pytest.raises(SystemExit, match="identifier"):
         new_project.scaffold("Bad-Name", "x", root=tmp_path)
+
+
+def _load_tool(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"tool_{name}", repo_root() / "tools" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_run_files_are_stamped_and_never_overwritten(tmp_path):
+    from datetime import UTC, datetime
+
+    from shared.bench import BenchRecord, Target
+    from shared.provenance import head_commit
+
+    bench_tool = _load_tool("bench")
+    started = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    stamp = bench_tool.stamp("lerac", "python tools/bench.py --only lerac", started)
+    assert stamp["commit"] == head_commit() and stamp["date"] == "2030-01-02T03:04:05+00:00"
+    assert isinstance(stamp["dirty"], bool) and stamp["dirty"] == bool(stamp["dirty_files"])
+    assert {"threads", "load_avg_1m"} <= set(stamp["machine"])
+    stamp["commit"] = "0123456789abcdef"
+    record = BenchRecord.from_samples("lerac", "step", [1.0, 1.01, 1.02], "x", Target.at_most(1.05))
+    paths = [bench_tool.write_run("lerac", [record], stamp, root=tmp_path) for _ in range(3)]
+    folder = tmp_path / "bench" / "lerac"
+    assert paths == [
+        folder / "2030-01-02-0123456.json",
+        folder / "2030-01-02-0123456-2.json",
+        folder / "2030-01-02-0123456-3.json",
+    ]
+    data = json.loads(paths[0].read_text())
+    assert data["stamp"]["commit"] == "0123456789abcdef"
+    assert data["records"][0]["interval"] == [1.0, 1.02]
+    assert data["records"][0]["verdict"] == "met"
+
+
+FAKE_CHECKS = {
+    "alpha": 'print(\'{"project": "alpha", "check": "one", "value": 1.0, "unit": "x"}\')',
+    "beta": (
+        "import sys\n"
+        'print(\'{"project": "beta", "check": "before the crash", "value": 2.0, "unit": "x"}\')\n'
+        "print('not json')\n"
+        "sys.exit('beta broke')"
+    ),
+    "gamma": (
+        "import time\n"
+        'print(\'{"project": "gamma", "check": "early", "value": 3.0, "unit": "x"}\', flush=True)\n'
+        "time.sleep(60)"
+    ),
+}
+
+
+def test_gpu_check_keeps_going_past_failures_and_timeouts_and_writes_every_row(
+    tmp_path, monkeypatch
+):
+    gpu_tool = _load_tool("gpu_check")
+    for name, code in FAKE_CHECKS.items():
+        package = tmp_path / "projects" / name / "src" / name
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "gpu_check.py").write_text(code + "\n")
+    assert gpu_tool.project_names(tmp_path) == ["alpha", "beta", "gamma"]
+    results = gpu_tool.check_projects(["alpha", "beta", "gamma"], 5, root=tmp_path)
+    statuses = {name: status for name, (_, status, _) in results.items()}
+    assert statuses["alpha"] == "ok"
+    assert statuses["beta"] == "FAILED (exit 1): beta broke"
+    assert statuses["gamma"] == "TIMEOUT after 5 s"
+    assert [row["check"] for rows, _, _ in results.values() for row in rows] == [
+        "one",
+        "before the crash",
+        "early",
+    ]
+    # A copy without .git: the commit comes from GIT_COMMIT and the dirty flag is unknown.
+    from shared import provenance
+
+    monkeypatch.setattr(gpu_tool, "ROOT", tmp_path)
+    monkeypatch.setattr(provenance, "git", lambda *args: "")
+    monkeypatch.setenv("GIT_COMMIT", "feedbeef" * 5)
+    stamp = gpu_tool.stamp("python3 tools/gpu_check.py", "Fake card", "2.11", "13.0")
+    assert stamp["commit"] == "feedbeef" * 5 and stamp["dirty"] is None
+    written = gpu_tool.write_results(tmp_path / "out", stamp, results)
+    assert [p.name for p in written] == ["alpha.json", "beta.json", "gamma.json", "gpu_check.json"]
+    beta = json.loads((tmp_path / "out" / "beta.json").read_text())
+    assert beta["status"].startswith("FAILED") and [r["check"] for r in beta["rows"]] == [
+        "before the crash"
+    ]
+    combined = json.loads((tmp_path / "out" / "gpu_check.json").read_text())
+    assert len(combined["rows"]) == 3 and combined["stamp"]["card"] == "Fake card"
+    assert set(combined["status"]) == {"alpha", "beta", "gamma"}

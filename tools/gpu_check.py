@@ -1,12 +1,15 @@
 """One prepared check for a GPU machine: for every project, one bf16 training step at paper
-resolution plus the project's GPU benchmark, printed as one table with the card's name.
+resolution plus the project's GPU benchmark, printed as one table with the card's name and
+written, stamped, to `results/gpu/<project>.json` and `results/gpu/gpu_check.json` (all rows).
 
 Runs with the machine's own PyTorch (no uv, no network): `python3 tools/gpu_check.py`.
-Each project's `python -m <name>.gpu_check` runs in its own process with PYTHONPATH pointing at
-shared/src and the project's src, so one failing project does not hide the others. The checks
-import no jsonargparse; the stack seen on these machines (torch 2.11, pytorch-lightning 2.6,
-torchmetrics, transformers 5.x, scikit-learn, scipy, opencv) has every other package they use, so
-no wheels need to be carried. Without CUDA it says so and exits 0.
+Each project's `python -m <name>.gpu_check` runs in its own process (60 s at most by default)
+with PYTHONPATH pointing at shared/src and the project's src, so one failing or hanging project
+does not hide the others. Until a project runs, this file needs only the standard library and
+torch. The checks import no jsonargparse; the stack seen on these machines (torch 2.11,
+pytorch-lightning 2.6, torchmetrics, transformers 5.x, scikit-learn, scipy, opencv) has every
+other package they use. The commit comes from git, or from `GIT_COMMIT` where the copy has no
+`.git`. Without CUDA it says so, writes nothing and exits 0.
 """
 
 from __future__ import annotations
@@ -17,23 +20,42 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "shared" / "src"))  # shared.projects needs only the standard library
+sys.path.insert(0, str(ROOT / "shared" / "src"))  # these three need only the standard library
 
+from shared.paths import results_root  # noqa: E402
 from shared.projects import discover  # noqa: E402
+from shared.provenance import head_commit, tree_dirty  # noqa: E402
+
+COMBINED = "gpu_check.json"
 
 
-def project_names() -> list[str]:
-    return [p.name for p in discover(ROOT) if p.has_module("gpu_check")]
+def project_names(root: Path = ROOT) -> list[str]:
+    return [p.name for p in discover(root) if p.has_module("gpu_check")]
+
+
+def parse_rows(stdout: str) -> list[dict[str, Any]]:
+    """The JSON objects among a check's output lines (other lines are ignored)."""
+    rows = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return rows
 
 
 def run_project(
-    name: str, timeout_s: int, log_dir: Path | None = None
-) -> tuple[list[dict], str, float]:
+    name: str, timeout_s: float, log_dir: Path | None = None, root: Path = ROOT
+) -> tuple[list[dict[str, Any]], str, float]:
+    """``python -m <name>.gpu_check`` in its own process: (rows, status, seconds)."""
     env = dict(os.environ)
-    paths = [str(ROOT / "shared" / "src"), str(ROOT / "projects" / name / "src")]
+    paths = [str(root / "shared" / "src"), str(root / "projects" / name / "src")]
     env["PYTHONPATH"] = os.pathsep.join(
         [*paths, env["PYTHONPATH"]] if env.get("PYTHONPATH") else paths
     )
@@ -42,65 +64,110 @@ def run_project(
     try:
         done = subprocess.run(
             [sys.executable, "-m", f"{name}.gpu_check"],
-            cwd=ROOT / "projects" / name,
+            cwd=root / "projects" / name,
             env=env,
             capture_output=True,
             text=True,
             timeout=timeout_s,
         )
-        if log_dir:
-            (log_dir / f"{name}.log").write_text(f"{done.stdout}\n--- stderr ---\n{done.stderr}")
-        stdout, status = (
-            done.stdout,
-            "ok"
-            if done.returncode == 0
-            else f"FAILED (exit {done.returncode}): {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}",
-        )
+        stdout, stderr = done.stdout, done.stderr
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+        status = "ok" if done.returncode == 0 else f"FAILED (exit {done.returncode}): {last}"
     except subprocess.TimeoutExpired as error:
-        stdout = error.stdout.decode() if isinstance(error.stdout, bytes) else (error.stdout or "")
-        status = f"TIMEOUT after {timeout_s} s"
-    rows = []
-    for line in stdout.splitlines():
-        if line.startswith("{"):
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return rows, status, time.perf_counter() - start
+        stdout, stderr = (
+            (out.decode() if isinstance(out, bytes) else (out or ""))
+            for out in (error.stdout, error.stderr)
+        )
+        status = f"TIMEOUT after {timeout_s:g} s"
+    if log_dir:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        (log_dir / f"{name}.log").write_text(f"{stdout}\n--- stderr ---\n{stderr}")
+    return parse_rows(stdout), status, time.perf_counter() - start
 
 
-def write_markdown(
-    out_dir: Path, card: str, torch_version: str, statuses: dict[str, str], rows: list[dict]
-) -> None:
-    """One README section per project, so the numbers are pasted by a program, not by hand."""
-    commit = os.environ.get("GIT_COMMIT", "unknown")
-    date = time.strftime("%Y-%m-%d", time.gmtime())
-    for name, status in statuses.items():
-        lines = [
-            f"`python3 tools/gpu_check.py` on one **{card}** (torch {torch_version}, commit "
-            f"`{commit[:10]}`, {date}): {status}.",
-            "",
-            "| check | value | detail |",
-            "|---|---|---|",
-        ]
-        lines += [
-            f"| {r['check']} | {r['value']:.4g} {r['unit']} | {r.get('detail', '')} |"
-            for r in rows
-            if r["project"] == name
-        ]
-        (out_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
+def stamp(command: str, card: str, torch_version: str, cuda: str | None) -> dict[str, Any]:
+    """Commit (git, else ``GIT_COMMIT``), dirty flag (``None`` without ``.git``), command, date,
+    card and software."""
+    has_git = (ROOT / ".git").exists()
+    return {
+        "commit": head_commit(),
+        "dirty": tree_dirty() if has_git else None,
+        "command": command,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "card": card,
+        "torch": torch_version,
+        "cuda": cuda,
+        "python": sys.version.split()[0],
+        "cpu_count": os.cpu_count(),
+    }
 
 
-def main() -> int:
+def write_results(
+    out_dir: Path,
+    run_stamp: dict[str, Any],
+    results: dict[str, tuple[list[dict[str, Any]], str, float]],
+) -> list[Path]:
+    """``<out>/<project>.json`` per project (replacing the previous card run's) and
+    ``<out>/gpu_check.json`` with every row; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (rows, status, seconds) in results.items():
+        path = out_dir / f"{name}.json"
+        payload = {
+            "project": name,
+            "stamp": run_stamp,
+            "status": status,
+            "seconds": round(seconds, 1),
+            "rows": rows,
+        }
+        path.write_text(json.dumps(payload, indent=2) + "\n")
+        written.append(path)
+    combined = {
+        "stamp": run_stamp,
+        "status": {name: status for name, (_, status, _) in results.items()},
+        "seconds": {name: round(seconds, 1) for name, (_, _, seconds) in results.items()},
+        "rows": [row for rows, _, _ in results.values() for row in rows],
+    }
+    (out_dir / COMBINED).write_text(json.dumps(combined, indent=2) + "\n")
+    return [*written, out_dir / COMBINED]
+
+
+def check_projects(
+    names: list[str], timeout_s: float, log_dir: Path | None = None, root: Path = ROOT
+) -> dict[str, tuple[list[dict[str, Any]], str, float]]:
+    """Run each project's check in turn, whatever happened to the previous one."""
+    results = {}
+    for name in names:
+        rows, status, seconds = run_project(name, timeout_s, log_dir, root)
+        results[name] = (rows, status, seconds)
+        print(f"  {name}: {status} ({seconds:.0f} s, {len(rows)} rows)", flush=True)
+    return results
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    lines = ["| project | check | value | 95 % interval | target | verdict | detail |"]
+    lines.append("|---|---|---|---|---|---|---|")
+    for row in rows:
+        interval = row.get("interval")
+        span = f"{interval[0]:.4g}-{interval[1]:.4g}" if interval else ""
+        rates = ", ".join(f"{k} {v:.1f} items/s" for k, v in row.get("rates", {}).items())
+        detail = "; ".join(filter(None, (rates, row.get("detail", ""))))
+        lines.append(
+            f"| {row['project']} | {row['check']} | {row['value']:.4g} {row['unit']} | {span} | "
+            f"{row.get('target_label', '')} | {row.get('verdict') or ''} | {detail} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="project names (default: all with a gpu_check)")
-    parser.add_argument("--timeout", type=int, default=150, help="seconds per project")
-    parser.add_argument("--json", type=Path, help="also write the rows to this file")
-    parser.add_argument("--log-dir", type=Path, help="write each project's full output here")
+    parser.add_argument("--timeout", type=float, default=60, help="seconds per project")
     parser.add_argument(
-        "--markdown-dir", type=Path, help="write <project>.md, a README section per project"
+        "--out", type=Path, help="folder for <project>.json and gpu_check.json (results/gpu)"
     )
-    args = parser.parse_args()
+    parser.add_argument("--log-dir", type=Path, help="write each project's full output here")
+    args = parser.parse_args(argv)
     try:
         import torch
     except ImportError:
@@ -113,32 +180,20 @@ def main() -> int:
         return 0
     card = torch.cuda.get_device_name(0)
     print(
-        f"GPU: {card} · torch {torch.__version__} · CUDA {torch.version.cuda} · python {sys.version.split()[0]}",
+        f"GPU: {card} · torch {torch.__version__} · CUDA {torch.version.cuda} · python "
+        f"{sys.version.split()[0]}",
         flush=True,
     )
-    names = args.only or project_names()
-    all_rows, statuses, start = [], {}, time.perf_counter()
-    for name in names:
-        rows, status, seconds = run_project(name, args.timeout, args.log_dir)
-        statuses[name] = f"{status} ({seconds:.0f} s)"
-        all_rows += rows
-        print(f"  {name}: {statuses[name]}", flush=True)
-    print("\n| project | check | value | detail |\n|---|---|---|---|")
-    for row in all_rows:
-        print(
-            f"| {row['project']} | {row['check']} | {row['value']:.4g} {row['unit']} | {row.get('detail', '')} |"
-        )
+    command = " ".join(["python3", "tools/gpu_check.py", *(sys.argv[1:] if argv is None else argv)])
+    run_stamp = stamp(command, card, torch.__version__, torch.version.cuda)
+    start = time.perf_counter()
+    results = check_projects(args.only or project_names(), args.timeout, args.log_dir)
+    rows = [row for project_rows, _, _ in results.values() for row in project_rows]
+    print("\n" + format_rows(rows))
     print(f"\nCard: {card}; total {time.perf_counter() - start:.0f} s.")
-    if args.markdown_dir:
-        write_markdown(args.markdown_dir, card, torch.__version__, statuses, all_rows)
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {"card": card, "torch": torch.__version__, "status": statuses, "rows": all_rows},
-                indent=2,
-            )
-        )
-    return 0 if all(s.startswith("ok") for s in statuses.values()) else 1
+    for path in write_results(args.out or results_root() / "gpu", run_stamp, results):
+        print(f"wrote {path}")
+    return 0 if all(status == "ok" for _, status, _ in results.values()) else 1
 
 
 if __name__ == "__main__":
