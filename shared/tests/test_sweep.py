@@ -29,6 +29,15 @@ def test_jobs_run_seed_by_seed_with_per_arm_seeds():
     assert Arm("CE + 0.5 Gini (official)").slug == "ce-0-5-gini-official"
 
 
+def test_arms_must_be_told_apart():
+    with pytest.raises(ValueError, match=r"\['CE'\] appear twice"):
+        Sweep("p", "t", (Arm("CE", setting="a"), Arm("CE", setting="b")), (0,), (ACC,))
+    sweep = Sweep("p", "t", (Arm("CE"), Arm("CE", setting="b", name="CE, small")), (0,), (ACC,))
+    assert [a.slug for a in sweep.arms] == ["ce", "ce-small"]
+    with pytest.raises(ValueError, match="collide"):
+        Sweep("p", "t", (Arm("a b"), Arm("a-b")), (0,), (ACC,))
+
+
 def test_results_come_from_the_records_alone():
     sweep = Sweep("p", "title", (Arm("a"), Arm("b", seeds=(1,))), (0, 1), (ACC,), setting="s")
     records = Records(

@@ -20,6 +20,8 @@ def test_reproduce_writes_every_row_the_figure_and_the_paired_notes(tmp_path, mo
     for arm in reproduce.ARMS:
         assert 0 < by_key[arm.setting, arm.method, reproduce.GINI_TEST.label] < 100
         assert 0 <= by_key[arm.setting, arm.method, "linear-probe test acc (%)"] <= 100
+    full_acc = by_key[reproduce.FULL, "CE", "linear-probe test acc (%)"]
+    assert full_acc != by_key[reproduce.REDUCED, "CE", "linear-probe test acc (%)"]  # own runs
     # with the terms on from the first step, the two arms of a setting train differently
     full_ce, full_loss = reproduce.ARMS[0], reproduce.ARMS[1]
     train_gini = "train feature Gini x100 (live filters)"

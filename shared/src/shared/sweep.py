@@ -55,6 +55,8 @@ class Arm:
     ``train=False`` marks an arm that trains nothing (a baseline): ``measure`` alone makes its
     numbers, given the arm's instantiated DataModule. ``outputs`` maps several table methods to
     value-key prefixes of one run (one training scored several ways); default: the arm itself.
+    ``name`` identifies the arm's records (default: the method), for two arms that show the
+    same method in different settings.
     """
 
     method: str
@@ -64,11 +66,17 @@ class Arm:
     setting: str | None = None
     train: bool = True
     outputs: Mapping[str, str] | None = None
+    name: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What the arm's records are filed under: ``name``, else the method."""
+        return self.name or self.method
 
     @property
     def slug(self) -> str:
-        """The arm's folder name: the method, lower-case, non-alphanumerics as ``-``."""
-        return re.sub(r"[^a-z0-9]+", "-", self.method.lower()).strip("-")
+        """The arm's folder name: its key, lower-case, non-alphanumerics as ``-``."""
+        return re.sub(r"[^a-z0-9]+", "-", self.key.lower()).strip("-")
 
     def methods(self) -> dict[str, str]:
         return dict(self.outputs or {self.method: ""})
@@ -165,7 +173,7 @@ class Record:
 
 
 class Records:
-    """The records of a sweep, looked up by arm method and seed; ``sweep`` is the declaration
+    """The records of a sweep, looked up by arm key (:attr:`Arm.key`) and seed; ``sweep`` is the declaration
     they were run for (its arms and seeds, which a figure iterates)."""
 
     def __init__(self, sweep: Sweep, records: Mapping[tuple[str, int], Record]) -> None:
@@ -174,16 +182,16 @@ class Records:
     def __getitem__(self, key: tuple[str, int]) -> Record:
         return self.by_key[key]
 
-    def get(self, method: str, seed: int) -> Record | None:
-        return self.by_key.get((method, seed))
+    def get(self, key: str, seed: int) -> Record | None:
+        return self.by_key.get((key, seed))
 
     def values(self, arm: Arm, key: str, seeds: Sequence[int]) -> list[float]:
         """``key`` of every seed's record of ``arm``, in seed order."""
-        missing = [s for s in seeds if key not in self.by_key[arm.method, s].values]
+        missing = [s for s in seeds if key not in self.by_key[arm.key, s].values]
         if missing:
-            found = sorted(self.by_key[arm.method, missing[0]].values)
-            raise KeyError(f"{arm.method} seed {missing[0]} recorded no {key!r} (it has {found})")
-        return [self.by_key[arm.method, s].values[key] for s in seeds]
+            found = sorted(self.by_key[arm.key, missing[0]].values)
+            raise KeyError(f"{arm.key} seed {missing[0]} recorded no {key!r} (it has {found})")
+        return [self.by_key[arm.key, s].values[key] for s in seeds]
 
 
 @dataclass(frozen=True)
@@ -211,6 +219,14 @@ class Sweep:
     record_notes: Callable[[Records], list[str]] | None = None
     paper: Mapping[tuple[str, str, str], PaperValue] = field(default_factory=dict)
     project_root: Path | None = None
+
+    def __post_init__(self) -> None:
+        keys = [arm.key for arm in self.arms]
+        if repeated := sorted({k for k in keys if keys.count(k) > 1}):
+            raise ValueError(f"arms {repeated} appear twice: give them distinct `name`s")
+        slugs = [arm.slug for arm in self.arms]
+        if len(set(slugs)) < len(slugs):
+            raise ValueError(f"arm folders {slugs} collide: give the arms distinct `name`s")
 
     @property
     def results_name(self) -> str:
@@ -257,7 +273,7 @@ def _resolve(sweep: Sweep, arm: Arm) -> tuple[str, Any]:
     config = cli.comparable_config()
     if config.pop("seed_everything") != 0:
         raise ConfigError(
-            f"{arm.method}: seed_everything", "set by the arm", "no seed in an arm's overrides",
+            f"{arm.key}: seed_everything", "set by the arm", "no seed in an arm's overrides",
             "A sweep gives every run its seed; list seeds in the arm's `seeds` instead.",
         )  # fmt: skip
     text = json.dumps(config, sort_keys=True, default=str)
@@ -303,7 +319,7 @@ def _clear(out: Path) -> None:
 
 
 def _check_existing(sweep: Sweep, out: Path, keys: dict[tuple[str, int], str], code: str) -> dict:
-    """The reusable records by (method, seed); refuses records of other code or config."""
+    """The reusable records by (arm key, seed); refuses records of other code or config."""
     existing = _existing(out)
     if (out / "results.json").exists() and not existing:
         raise SweepRefused(
@@ -367,7 +383,7 @@ def _run_one(sweep: Sweep, arm: Arm, seed: int, config_hash: str, code: str, par
     if run.run_dir is not None and not _flag(KEEP_CHECKPOINTS_ENV):
         shutil.rmtree(run.run_dir / "checkpoints", ignore_errors=True)
     return Record(
-        arm=arm.method,
+        arm=arm.key,
         seed=seed,
         config_hash=config_hash,
         code=code,
@@ -430,10 +446,10 @@ def run(sweep: Sweep) -> Results:
             _clear(out)
         code = code_fingerprint(sweep.project)
         with quiet_lightning(info=False):
-            resolved = {arm.method: _resolve(sweep, arm) for arm in sweep.arms}
-            keys = {(arm.method, s): resolved[arm.method][0] for arm, s in sweep.jobs()}
+            resolved = {arm.key: _resolve(sweep, arm) for arm in sweep.arms}
+            keys = {(arm.key, s): resolved[arm.key][0] for arm, s in sweep.jobs()}
             kept = _check_existing(sweep, out, keys, code)
-            jobs = [(arm, s) for arm, s in sweep.jobs() if (arm.method, s) not in kept]
+            jobs = [(arm, s) for arm, s in sweep.jobs() if (arm.key, s) not in kept]
             print(
                 f"{sweep.results_name}: {len(keys)} runs, {len(kept)} recorded earlier in "
                 f"{relative_to_repo(out / 'records')}, {len(jobs)} to run",
@@ -441,13 +457,13 @@ def run(sweep: Sweep) -> Results:
             )
             start = time.perf_counter()
             for index, (arm, seed) in enumerate(jobs, start=1):
-                config_hash, parsed = resolved[arm.method]
+                config_hash, parsed = resolved[arm.key]
                 record = _run_one(sweep, arm, seed, config_hash, code, parsed)
                 record.save(_record_path(out, arm, seed))
                 elapsed = time.perf_counter() - start
                 left = elapsed / index * (len(jobs) - index)
                 print(
-                    f"[{sweep.results_name} {len(kept) + index}/{len(keys)}] {arm.method} · seed "
+                    f"[{sweep.results_name} {len(kept) + index}/{len(keys)}] {arm.key} · seed "
                     f"{seed} · {record.wall_time_s:.0f} s · elapsed {_clock(elapsed)} · about "
                     f"{_clock(left)} left",
                     flush=True,
@@ -459,7 +475,7 @@ def run(sweep: Sweep) -> Results:
             raise
         user_error(str(cause))
     # the tables and figures are made from the stored records, exactly as a later resume would
-    arms = {arm.method: arm for arm in sweep.arms}
+    arms = {arm.key: arm for arm in sweep.arms}
     stored = {(m, s): Record.load(_record_path(out, arms[m], s)) for m, s in keys}
     ordered = Records(sweep, stored)
     results = build_results(sweep, ordered)

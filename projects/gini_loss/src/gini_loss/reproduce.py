@@ -30,7 +30,8 @@ def arm(setting: str, method: str, gini: float, kl: float, per_class: int | None
         f"--model.init_args.lambdas_kl=[{kl}]",
         f"--data.init_args.train_per_class={per_class or 'null'}",
     )
-    return Arm(method, overrides=overrides, setting=setting)
+    name = method if per_class is None else f"{method}, {per_class} per class"
+    return Arm(method, overrides=overrides, setting=setting, name=name)
 
 
 ARMS = (
@@ -91,7 +92,7 @@ def figures(results: Results, records: Records, out: Path) -> list[Path]:
     seed = records.sweep.seeds[0]
     panels = []
     for full in (a for a in records.sweep.arms if a.setting == FULL):
-        record = records[full.method, seed]
+        record = records[full.key, seed]
         label = f"{full.method}\ntest feature Gini {record.values['gini_test']:.3f}"
         panels.append((label, torch.from_numpy(record.arrays["class_distribution"])))
     return [

@@ -43,7 +43,7 @@ def val_curves(records: Records) -> dict[str, list[list[float]]]:
     """Every arm's per-seed validation curves."""
     sweep = records.sweep
     return {
-        arm.method: [records[arm.method, s].extras["val_acc"] for s in sweep.seeds]
+        arm.method: [records[arm.key, s].extras["val_acc"] for s in sweep.seeds]
         for arm in sweep.arms
     }
 

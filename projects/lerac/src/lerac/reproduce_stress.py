@@ -37,9 +37,9 @@ def divergence(run: Run) -> dict[str, Any]:
 def diverged_runs(records: Records) -> list[str]:
     reasons = {
         arm.method: {
-            seed: records[arm.method, seed].extras["divergence"]
+            seed: records[arm.key, seed].extras["divergence"]
             for seed in records.sweep.seeds
-            if records[arm.method, seed].extras["divergence"]["diverged"]
+            if records[arm.key, seed].extras["divergence"]["diverged"]
         }
         for arm in records.sweep.arms
     }
