@@ -139,3 +139,31 @@ def test_gpu_check_keeps_going_past_failures_and_timeouts_and_writes_every_row(
     combined = json.loads((tmp_path / "out" / "gpu_check.json").read_text())
     assert len(combined["rows"]) == 3 and combined["stamp"]["card"] == "Fake card"
     assert set(combined["status"]) == {"alpha", "beta", "gamma"}
+
+
+@pytest.mark.slow
+def test_the_scaffold_trains_reproduces_benches_and_checks(tmp_path, monkeypatch):
+    """Everything the template writes runs: smoke config, shrunk sweep, bench, GPU check."""
+    import dataclasses
+    import sys
+
+    from shared.bench import measure
+    from shared.cli import main
+    from shared.sweep import run
+    from shared.testing.sweeps import shrunk
+
+    target = _load_tool("new_project").scaffold("scaffolded_demo", "Scaffolded demo", root=tmp_path)
+    monkeypatch.syspath_prepend(str(target / "src"))
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path / "results"))
+    summary = main(target, ["--config", str(target / "configs" / "smoke.yaml")])
+    assert summary["epochs"] == 1 and 0 <= summary["last"]["test/acc"] <= 1
+    from scaffolded_demo import bench, gpu_check, reproduce
+
+    sweep = dataclasses.replace(shrunk(reproduce.SWEEP), project_root=target)
+    assert run(sweep).rows[0].metric == "test acc, last epoch (%)"
+    (declared,) = bench.benchmarks()
+    record = measure(dataclasses.replace(declared, repeats=2, warmup=1), "scaffolded_demo")
+    assert record.value > 0 and record.unit == "items/s"
+    assert [c.name for c in gpu_check.checks()] == ["ResNet-18 CIFAR (32 px)"]
+    for name in [m for m in sys.modules if m.startswith("scaffolded_demo")]:
+        del sys.modules[name]
