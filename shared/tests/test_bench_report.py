@@ -55,21 +55,21 @@ def test_bench_renders_one_row_per_record_and_run_grouped_by_benchmark(results):
         "aaaaaaaaaa",
         False,
         [
-            _record("control", 1.0, [0.99, 1.01], 0.8, 1.3, None, 1, 1.25, detail="CE / CE"),
+            _record("control 1e-8*x", 1.0, [0.99, 1.01], 0.8, 1.3, None, 1, 1.25, detail="CE / CE"),
             _record("step", 1.04, [1.02, 1.06], 0.9, 1.2, "unresolved", 1, 1.25, **step),
         ],
     )
     table = RENDERERS["bench"]("demo")
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
     assert rows[1:] == [
-        "| control | 2030-01-02 09:30 | `aaaaaaa` | 1.000 x | 0.990-1.010 | 0.800-1.300 |  |  "
+        "| control 1e-8\\*x | 2030-01-02 09:30 | `aaaaaaa` | 1.000 x | 0.990-1.010 | 0.800-1.300 |  |  "
         "|  | 1 | 1.25 |",
         "| step | 2030-01-02 09:30 | `aaaaaaa` | 1.040 x | 1.020-1.060 | 0.900-1.200 | <= 1.05 | "
         "unresolved | A 4000 / B 3801 | 1 | 1.25 |",
         "| step | 2030-01-03 10:00 | `bbbbbbb`\\* | 1.070 x | 1.055-1.090 | 0.900-1.200 | <= 1.05 | "
         "missed | A 4000 / B 3801 | 2 | 0.5 |",
     ]
-    assert "- *control*: CE / CE" in table
+    assert "- control 1e-8\\*x: CE / CE" in table  # Markdown-escaped
     assert "2 runs of `make bench`" in table and "Test CPU (2 cores), GPU: none, torch 9.9" in table
     assert "\\* the project's code or the harness differed from the commit" in table
 

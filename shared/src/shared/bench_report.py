@@ -34,6 +34,11 @@ def _commit(stamp: dict[str, Any]) -> str:
     return f"{short}\\*" if stamp.get("dirty") else short
 
 
+def _escape(text: str) -> str:
+    """Markdown-safe text for a table cell or list item (``*`` and ``|`` kept literal)."""
+    return text.replace("*", "\\*").replace("|", "\\|")
+
+
 def _rates(rates: dict[str, float] | None) -> str:
     return " / ".join(f"{label} {rate:.0f}" for label, rate in (rates or {}).items())
 
@@ -70,14 +75,14 @@ def render_bench(project: str) -> str:
             for record in (r for r in run["records"] if r["name"] == name):
                 machine = record.get("machine", {})
                 lines.append(
-                    f"| {name} | {stamp['date'][:16].replace('T', ' ')} | {_commit(stamp)} | "
+                    f"| {_escape(name)} | {stamp['date'][:16].replace('T', ' ')} | {_commit(stamp)} | "
                     f"{_number(record['value'])} {record['unit']} | {_span(record.get('interval'))} | "
                     f"{_span([record['low'], record['high']])} | {record.get('target_label', '')} | "
                     f"{record.get('verdict') or ''} | {_rates(record.get('rates'))} | "
                     f"{machine.get('threads', '')} | {machine.get('load_avg_1m', '')} |"
                 )
     notes = [""]
-    notes += [f"- *{name}*: {detail}" for name, detail in order.items() if detail]
+    notes += [f"- {_escape(name)}: {_escape(detail)}" for name, detail in order.items() if detail]
     machines = sorted(
         {
             f"{m.get('cpu')} ({m.get('cores')} cores), GPU: {m.get('gpu') or 'none'}, "
@@ -124,8 +129,8 @@ def render_gpu(project: str) -> str:
         low_high = [row["low"], row["high"]] if "low" in row else None
         detail = "; ".join(filter(None, (_rates(row.get("rates")), row.get("detail", ""))))
         lines.append(
-            f"| {row['check']} | {_number(row['value'])} {row['unit']} | "
+            f"| {_escape(row['check'])} | {_number(row['value'])} {row['unit']} | "
             f"{_span(row.get('interval'))} | {_span(low_high)} | {row.get('target_label', '')} | "
-            f"{row.get('verdict') or ''} | {detail} |"
+            f"{row.get('verdict') or ''} | {_escape(detail)} |"
         )
     return "\n".join(lines) + "\n"
