@@ -68,6 +68,19 @@ def test_smoke_config_trains_to_the_end(project: Project, tmp_path):
     assert json.loads(metrics[0].read_text())["last"], "the smoke run tested nothing"
 
 
+@pytest.mark.slow
+def test_gpu_checks_import_no_jsonargparse():
+    """The GPU machines' own stacks have no jsonargparse: no project's GPU check may need it."""
+    names = [p.name for p in PROJECTS if p.has_module("gpu_check")]
+    code = f"import sys; import {', '.join(f'{n}.gpu_check' for n in names)}; " + (
+        "found = sorted(m for m in sys.modules if m == 'shared.cli' or m.startswith('jsonargparse')); "
+        "assert not found, found"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(names) == len(PROJECTS)
+
+
 def test_repository_has_the_fixed_layout():
     root = repo_root()
     for path in (

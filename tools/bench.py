@@ -24,6 +24,7 @@ from shared.machine import describe_machine
 from shared.paths import results_root
 from shared.projects import discover
 from shared.provenance import code_paths, git, head_commit
+from shared.readme import update_readmes
 from shared.runtime import configure_threads
 
 HARNESS = ["tools/bench.py"]
@@ -109,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_save:
             print(f"{name}: wrote {write_run(name, found, run_stamp)}", flush=True)
     print(format_table(records))
+    if not args.no_save and records:  # the README bench sections are generated from these files
+        for readme in update_readmes():
+            print(f"updated the generated sections of {readme}", flush=True)
     if args.json:
         args.json.write_text(json.dumps([r.to_dict() for r in records], indent=2) + "\n")
     if failed:

@@ -43,11 +43,22 @@ def test_fingerprint_follows_the_code_not_the_docs(repo, monkeypatch):
         assert code_fingerprint("demo") == before
 
 
-def test_the_commit_of_a_copy_without_git_comes_from_the_environment(repo, monkeypatch):
+def test_the_commit_of_a_copy_without_git_comes_from_the_environment(tmp_path, monkeypatch):
+    outer, copy = tmp_path, tmp_path / "copy"  # a copy placed inside another repository
+    (copy / "projects").mkdir(parents=True)
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q"], cwd=outer, check=True)
+    subprocess.run(
+        ["git", *identity, "commit", "-q", "--allow-empty", "-m", "x"], cwd=outer, check=True
+    )
+    monkeypatch.setenv("REPO_ROOT", str(copy))
+    repo_root.cache_clear()
     monkeypatch.setenv("GIT_COMMIT", "abc123")
     assert head_commit() == "abc123"
     monkeypatch.delenv("GIT_COMMIT")
-    assert head_commit() == "unknown"
+    assert head_commit() == "unknown"  # not the outer repository's commit
+    monkeypatch.delenv("REPO_ROOT")
+    repo_root.cache_clear()
 
 
 def test_generated_sections_are_rewritten_and_checked(repo, monkeypatch):

@@ -2,11 +2,9 @@
 
 import numpy as np
 import pytest
-import torch
 
 from shared.errors import ConfigError
 from shared.vad.baselines import PixelZScore, motion_energy
-from shared.vad.fps import measure_fps
 from shared.vad.shapes import VERSION, ShapesVADConfig, generate, paste_anomaly
 
 
@@ -87,17 +85,3 @@ def test_pixel_zscore_baseline():
     assert scores[0] == pytest.approx(0.0, abs=1e-5) and scores[1] == pytest.approx(
         (20 / 255) / std, rel=1e-4
     )
-
-
-def test_fps_harness_runs_in_inference_mode_and_counts_frames():
-    seen = []
-
-    def forward(x):
-        seen.append(torch.is_inference_mode_enabled())
-        return x * 2
-
-    result = measure_fps("double", forward, torch.zeros(4, 3), warmup=2, repeats=5)
-    assert len(seen) == 7 and all(seen)
-    assert result.batch == 4 and result.low <= result.median <= result.high
-    record = result.record("demo")
-    assert record.unit == "frames/s" and record.higher_is_better and "batch 4" in record.detail

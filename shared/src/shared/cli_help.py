@@ -65,7 +65,7 @@ def _type_name(typehint: Any) -> str:
 
 CALLABLE_TYPES = {
     "Callable[[Iterable], Optimizer]": "an optimiser class (class_path + init_args)",
-    "Optional[Callable[[Optimizer], Union[LRScheduler, ReduceLROnPlateau]]]": (
+    "Callable[[Optimizer], LRScheduler | ReduceLROnPlateau] | None": (
         "a learning-rate schedule class (class_path + init_args) or null"
     ),
 }

@@ -19,10 +19,17 @@ the trainer (:class:`CosineAnnealingLR` here), never from a second YAML value.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
-from pytorch_lightning.cli import LRSchedulerCallable, OptimizerCallable
+from torch.optim import Optimizer
+from torch.optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
+
+# LightningCLI's own aliases, spelled out here: importing pytorch_lightning.cli pulls in
+# jsonargparse, which the GPU machines' stacks (that import the modules for their checks) lack.
+OptimizerCallable = Callable[[Iterable], Optimizer]
+LRSchedulerCallable = Callable[[Optimizer], LRScheduler | ReduceLROnPlateau]
 
 __all__ = [
     "SGD",

@@ -31,8 +31,11 @@ def git(*args: str) -> str:
 
 
 def head_commit() -> str:
-    """The checked-out commit: ``git rev-parse HEAD``, else ``$GIT_COMMIT``, else ``"unknown"``."""
-    return git("rev-parse", "HEAD") or os.environ.get(COMMIT_ENV) or "unknown"
+    """The checked-out commit: ``git rev-parse HEAD`` when the checkout has its own ``.git``
+    (a copy placed inside another repository must not report that one's), else
+    ``$GIT_COMMIT``, else ``"unknown"``."""
+    own = git("rev-parse", "HEAD") if (repo_root() / ".git").exists() else ""
+    return own or os.environ.get(COMMIT_ENV) or "unknown"
 
 
 def code_paths(project: str) -> list[str]:
