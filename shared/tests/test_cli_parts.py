@@ -99,3 +99,30 @@ def test_quiet_drops_only_the_known_harmless(caplog):
         warnings.warn(
             "The number of training batches (17) is smaller than the logging interval", stacklevel=1
         )
+
+
+# jsonargparse 4.53's report for `--model.init_args.target=prior` on DiscErn, verbatim.
+BAD_UNION = """Parser key "model":
+  Does not validate against any of the Union subtypes
+  Subtypes: [<class 'pytorch_lightning.core.module.LightningModule'>, <class 'NoneType'>]
+  Errors:
+    - Problem with given class_path 'gini_loss.module.DiscErnClassifier':
+        Parser key "target":
+          Does not validate against any of the Union subtypes
+          Subtypes: [typing.Literal['batch', 'uniform'], list[float], <class 'NoneType'>]
+          Errors:
+            - Expected a typing.Literal['batch', 'uniform']
+            - Expected a <class 'list'>
+            - Expected a <class 'NoneType'>
+          Given value type: <class 'str'>
+          Given value: prior
+    - Expected a <class 'NoneType'>
+  Given value type: <class 'jsonargparse._util.NestedArg'>
+  Given value: NestedArg(key='target', val='prior')"""
+
+
+def test_a_bad_union_value_lists_every_accepted_kind():
+    assert explain_parse_error(ValueError(BAD_UNION)) == (
+        "Config field `model.init_args.target` is 'prior', expected one of 'batch', 'uniform' "
+        "or list[float] or null."
+    )

@@ -121,10 +121,11 @@ def help_text(project_dir: Path, argv: list[str]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _parse_tree(text: str) -> list[tuple[str, str]]:
-    """``(dotted key, message)`` for every leaf error of a nested jsonargparse report."""
+def _parse_tree(text: str) -> dict[str, dict[str, list[str]]]:
+    """Per dotted key of a nested jsonargparse report: its leaf errors, union subtypes and the
+    value given (``{"errors": [...], "subtypes": [...], "given": [...]}``)."""
     stack: list[tuple[int, str]] = []
-    leaves = []
+    found: dict[str, dict[str, list[str]]] = {}
     for raw in text.splitlines():
         if not raw.strip():
             continue
@@ -132,28 +133,46 @@ def _parse_tree(text: str) -> list[tuple[str, str]]:
         line = raw.strip().lstrip("- ").strip()
         while stack and stack[-1][0] >= indent:
             stack.pop()
+        key = ".".join(part for _, part in stack)
+        entry = found.setdefault(key, {"errors": [], "subtypes": [], "given": []})
         if match := re.match(r'Parser key "([^"]+)"', line):
             stack.append((indent, match.group(1)))
         elif line.startswith("Problem with given class_path"):
             stack.append((indent, "init_args"))
+        elif line.startswith("Subtypes:"):
+            entry["subtypes"].append(line.removeprefix("Subtypes:").strip())
+        elif line.startswith("Given value:"):
+            entry["given"].append(line.removeprefix("Given value:").strip())
         elif (
             line.startswith(("Expected a", "Not a valid", "Invalid", "Unexpected"))
             or "Got value" in line
         ):
-            leaves.append((".".join(part for _, part in stack), line))
-    return leaves
+            entry["errors"].append(line)
+    return {k: v for k, v in found.items() if k and (v["errors"] or v["subtypes"])}
 
 
-def _expected(message: str) -> tuple[str, str | None]:
-    """``(what was expected, the value given)`` from a jsonargparse leaf message."""
-    given = re.search(r"Got value: (.*)$", message)
-    choices = re.search(r"Literal\[(.*?)\]", message)
-    if choices:
-        expected = f"one of {choices.group(1)}"
-    else:
-        found = re.search(r"Expected a (.*?)(?:\. Got value:|$)", message)
-        expected = _type_name(found.group(1)) if found else message
-    return expected, given.group(1).strip() if given else None
+def _expected(typehint: str) -> str:
+    """A type as a user writes it: ``Literal['a', 'b']`` -> ``one of 'a', 'b'``."""
+    if choices := re.fullmatch(r"(?:typing\.)?Literal\[(.*)\]", typehint.strip()):
+        return f"one of {choices.group(1)}"
+    text = _type_name(typehint.strip())
+    return "null" if text in ("NoneType", "None") else text
+
+
+def _split_types(listed: str) -> list[str]:
+    """``[A, B[x, y], C]`` -> ``["A", "B[x, y]", "C"]`` (commas inside brackets kept)."""
+    parts, depth, current = [], 0, ""
+    for char in listed.strip().removeprefix("[").removesuffix("]"):
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [p.strip() for p in [*parts, current] if p.strip()]
 
 
 def explain_parse_error(error: Exception) -> str:
@@ -165,10 +184,19 @@ def explain_parse_error(error: Exception) -> str:
     keys = sorted({key for pair in unknown for key in pair if key})
     if keys:
         return f"unknown config key(s) {', '.join(f'`{k}`' for k in keys)}."
-    leaves = [(key, message) for key, message in _parse_tree(text) if "NoneType" not in message]
-    if leaves:
-        key, message = max(leaves, key=lambda leaf: leaf[0].count("."))
-        expected, given = _expected(message)
+    tree = _parse_tree(text)
+    if tree:
+        key = max(tree, key=lambda k: k.count("."))
+        entry = tree[key]
+        given = entry["given"][-1] if entry["given"] else None
+        if entry["subtypes"]:
+            expected = " or ".join(_expected(t) for t in _split_types(entry["subtypes"][-1]))
+        else:
+            leaf = entry["errors"][-1]
+            got = re.search(r"Got value: (.*)$", leaf)
+            given = given or (got.group(1).strip() if got else None)
+            wanted = re.search(r"Expected a (.*?)(?:\. Got value:|$)", leaf)
+            expected = _expected(wanted.group(1)) if wanted else leaf
         shown = f"is {given!r}" if given is not None else "is not valid"
         return f"Config field `{key}` {shown}, expected {expected}."
     return text.strip().splitlines()[0] if text.strip() else repr(error)
