@@ -36,7 +36,13 @@ import numpy as np
 from shared.errors import ConfigError
 from shared.machine import describe_machine, machine_label
 from shared.paths import repo_root, results_root
-from shared.provenance import code_fingerprint, head_commit, relative_to_repo, tree_dirty
+from shared.provenance import (
+    code_fingerprint,
+    code_paths,
+    head_commit,
+    relative_to_repo,
+    tree_dirty,
+)
 from shared.results import Measurement, PaperValue, ResultRow, Results, Stamp, write_results
 from shared.runtime import THREADS_ENV
 
@@ -233,6 +239,11 @@ class Sweep:
         return self.name or self.project
 
     @property
+    def run_command(self) -> str:
+        """The command that runs this sweep (``make reproduce-<project>`` unless declared)."""
+        return self.command or f"make reproduce-{self.project}"
+
+    @property
     def project_dir(self) -> Path:
         """``projects/<project>`` (``project_root`` points elsewhere, for tests)."""
         return self.project_root or repo_root() / "projects" / self.project
@@ -324,7 +335,7 @@ def _check_existing(sweep: Sweep, out: Path, keys: dict[tuple[str, int], str], c
     if (out / "results.json").exists() and not existing:
         raise SweepRefused(
             f"{relative_to_repo(out)} holds a reproduction without per-run records (made before "
-            f"records existed). `make reproduce-{sweep.project} OVERWRITE=1` replaces it."
+            f"records existed). `{sweep.run_command} OVERWRITE=1` replaces it."
         )
     problems, kept = [], {}
     for record in existing:
@@ -345,7 +356,7 @@ def _check_existing(sweep: Sweep, out: Path, keys: dict[tuple[str, int], str], c
         )
         raise SweepRefused(
             f"{relative_to_repo(out / 'records')} holds runs this sweep cannot continue: {shown}. "
-            f"`make reproduce-{sweep.project} OVERWRITE=1` starts over (move the folder away "
+            f"`{sweep.run_command} OVERWRITE=1` starts over (move the folder away "
             "first to keep it)."
         )
     return kept
@@ -388,7 +399,7 @@ def _run_one(sweep: Sweep, arm: Arm, seed: int, config_hash: str, code: str, par
         config_hash=config_hash,
         code=code,
         commit=head_commit(),
-        dirty=tree_dirty(),
+        dirty=tree_dirty(code_paths(sweep.project)),
         date=datetime.now(UTC).isoformat(timespec="seconds"),
         wall_time_s=round(time.perf_counter() - start, 1),
         machine=describe_machine(),
@@ -423,7 +434,7 @@ def build_results(sweep: Sweep, records: Records) -> Results:
     stamp = Stamp(
         git_commit=commits[-1],
         git_dirty=any(r.dirty for r in all_records),
-        command=sweep.command or f"make reproduce-{sweep.project}",
+        command=sweep.run_command,
         seeds=list(sweep.seeds),
         date=max(r.date for r in all_records),
         machine=machine,
