@@ -167,3 +167,15 @@ def test_the_scaffold_trains_reproduces_benches_and_checks(tmp_path, monkeypatch
     assert [c.name for c in gpu_check.checks()] == ["ResNet-18 CIFAR (32 px)"]
     for name in [m for m in sys.modules if m.startswith("scaffolded_demo")]:
         del sys.modules[name]
+
+
+def test_compare_results_finds_a_single_changed_value(tmp_path):
+    compare = _load_tool("compare_results").compare
+    row = {"setting": "s", "method": "m", "metric": "acc", "ours": {"values": [90.0, 91.0]}}
+    for root, values in (("a", [90.0, 91.0]), ("b", [90.0, 91.0]), ("c", [90.0, 91.00000001])):
+        (tmp_path / root / "demo").mkdir(parents=True)
+        data = {"rows": [{**row, "ours": {"values": values}}], "notes": ["n"]}
+        (tmp_path / root / "demo" / "results.json").write_text(json.dumps(data))
+    assert compare(tmp_path / "a", tmp_path / "b")[1] is True
+    lines, equal = compare(tmp_path / "a", tmp_path / "c")
+    assert equal is False and lines[-1] == "| demo | 1 | True | True | 1 | True |"
