@@ -45,9 +45,8 @@ report: setup
 
 reproduce: $(addprefix reproduce-,$(PROJECTS)) reproduce-lerac-stress reproduce-cbm-ablations
 
-# One torch thread makes CPU reproductions bit-for-bit repeatable (results differ in the last
-# digits with the thread count); override with REPRO_THREADS=N.
-reproduce-%: export REPRO_THREADS ?= 1
+# Reproductions run on one torch thread (shared.sweep's default: bit-for-bit repeatable CPU
+# runs; results differ in the last digits with the thread count); override with REPRO_THREADS=N.
 
 reproduce-lerac-stress: setup
 	cd projects/lerac && $(RUN) python -m lerac.reproduce_stress

@@ -2,6 +2,7 @@
 
 import logging
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -125,4 +126,36 @@ def test_a_bad_union_value_lists_every_accepted_kind():
     assert explain_parse_error(ValueError(BAD_UNION)) == (
         "Config field `model.init_args.target` is 'prior', expected one of 'batch', 'uniform' "
         "or list[float] or null."
+    )
+
+
+def test_config_files_are_read_in_the_order_they_apply():
+    from shared.cli import config_name, with_default_config
+    from shared.cli_help import config_arguments
+
+    argv = ["--config=a.yaml", "--trainer.max_epochs=2", "--config", "b.yaml", "-c", "c.yaml"]
+    assert config_arguments(argv) == ["a.yaml", "b.yaml", "c.yaml"]
+    assert config_name(["--config=a.yaml", "--config", "b.yaml"]) == "b"
+    assert with_default_config(Path("/p"), ["--x=1"]) == [
+        "--config",
+        "/p/configs/default.yaml",
+        "--x=1",
+    ]
+    assert with_default_config(Path("/p"), ["--config=a.yaml"]) == ["--config=a.yaml"]
+
+
+def test_a_plateau_schedule_watches_the_validation_metric():
+    from functools import partial
+
+    import torch
+
+    from shared.classification import ImageClassifier
+
+    module = ImageClassifier(
+        lr_scheduler=partial(torch.optim.lr_scheduler.ReduceLROnPlateau, mode="max")
+    )
+    built = module.configure_optimizers()
+    assert built["lr_scheduler"]["monitor"] == "val/acc"
+    assert isinstance(
+        built["lr_scheduler"]["scheduler"], torch.optim.lr_scheduler.ReduceLROnPlateau
     )

@@ -311,3 +311,10 @@ def test_a_file_datamodule_trains_a_registered_backbone(tmp_path):
     (result,) = trainer.test(model, datamodule=data, verbose=False)
     assert trainer.global_step == 3  # 21 training images, batch 8
     assert 0.0 <= result["test/acc"] <= 1.0
+
+
+def test_image_file_datasets_refuse_an_augmentation_they_would_not_apply(tmp_path):
+    from shared.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"data.crop_padding.*image-file datasets"):
+        Caltech101DataModule(data_root=str(tmp_path), crop_padding=4)

@@ -3,7 +3,7 @@
 import pytest
 
 from shared.machine import describe_machine
-from shared.plots import _pyplot, draw_metric, plot_metric, value_axis
+from shared.plots import draw_metric, plot_metric, pyplot, value_axis
 from shared.results import Measurement, ResultRow, Results, Stamp
 
 
@@ -25,7 +25,7 @@ def _results():
 
 
 def test_every_seed_is_a_dot_and_the_axis_stops_at_100(tmp_path):
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots()
     draw_metric(ax, _results(), "acc", (0.0, 100.0))
     from matplotlib.collections import PathCollection

@@ -81,7 +81,8 @@ def test_generated_sections_are_rewritten_and_checked(repo, monkeypatch):
 
 def test_results_sections_show_the_table_without_its_title(repo, monkeypatch, tmp_path):
     monkeypatch.setenv("RESULTS_ROOT", str(tmp_path / "results"))
-    assert "make reproduce-demo" in readme.render_results("demo")
+    assert "`make reproduce-demo` writes results.md" in readme.render_results("demo")
+    assert "`make reproduce-demo-stress`" in readme.render_results("demo/stress")
     (tmp_path / "results" / "demo").mkdir(parents=True)
     (tmp_path / "results" / "demo" / "results.md").write_text("## Title\n\n| a |\n")
     assert readme.render_results("demo") == "| a |\n"

@@ -29,6 +29,14 @@ def test_jobs_run_seed_by_seed_with_per_arm_seeds():
     assert Arm("CE + 0.5 Gini (official)").slug == "ce-0-5-gini-official"
 
 
+def test_sub_studies_get_run_folders_of_their_own():
+    main = Sweep("p", "t", (Arm("conventional"),), (0,), (ACC,))
+    stress = Sweep("p", "t", (Arm("conventional"),), (0,), (ACC,), name="p/stress")
+    assert main.run_name(main.arms[0]) == "conventional"
+    assert stress.run_name(stress.arms[0]) == "stress-conventional"
+    assert stress.run_command == "make reproduce-p" and main.results_name == "p"
+
+
 def test_arms_must_be_told_apart():
     with pytest.raises(ValueError, match=r"\['CE'\] appear twice"):
         Sweep("p", "t", (Arm("CE", setting="a"), Arm("CE", setting="b")), (0,), (ACC,))
@@ -115,9 +123,12 @@ def test_a_sweep_records_resumes_and_refuses_foreign_records(tmp_path, monkeypat
     )
 
     seeded = dataclasses.replace(sweep, arms=(Arm("plain", overrides=("--seed_everything=5",)),))
+    monkeypatch.setenv("OVERWRITE", "1")
     with pytest.raises(SystemExit):
         run(seeded)
     assert "list seeds in the arm's `seeds`" in capsys.readouterr().err
+    assert (out / "records" / "plain" / "seed0.json").is_file()  # a bad sweep clears nothing
+    monkeypatch.delenv("OVERWRITE")
     changed = dataclasses.replace(
         sweep, arms=(Arm("plain", overrides=("--trainer.max_epochs=1",)), *sweep.arms[1:])
     )

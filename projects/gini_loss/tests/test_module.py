@@ -202,3 +202,16 @@ def test_kl_targets_fixed_uniform_and_bad():
         DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, target=[0.5, 0.5])
     with pytest.raises(ConfigError, match=r"model\.target"):
         DiscErnClassifier(backbone=tiny_resnet(), num_classes=3, target="prior")
+
+
+def test_the_official_resnet50_passes_the_backbone_contract():
+    """Registered by gini_loss.model, so shared's contract test only sees it after this import."""
+    from shared.models.registry import BACKBONES
+
+    entry = BACKBONES.entry("discern_resnet50")
+    torch.manual_seed(0)
+    model = BACKBONES.build("discern_resnet50", num_classes=3, **entry.test_kwargs)
+    logits = model(torch.randn(2, 3, 32, 32))
+    assert logits.shape == (2, 3) and torch.isfinite(logits).all()
+    torch.nn.functional.cross_entropy(logits, torch.tensor([0, 2])).backward()
+    assert all(p.grad is not None for p in model.parameters())

@@ -25,7 +25,8 @@ def make_module(lr: float, lr_schedule: str = "multistep", milestones=(8, 12)) -
 
 
 def _schedulers(module: FakeModule, optimizer, scheduler) -> list:
-    """The trainer's ``lr_scheduler_configs``: the given scheduler, or the module's kind."""
+    """The trainer's ``lr_scheduler_configs``: the given scheduler, or one of the module's kind
+    for the callbacks' hand-off checks to inspect (only a given scheduler is ever stepped)."""
     if scheduler is None and module.schedule == "multistep":
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, module.milestones, 0.1)
     elif scheduler is None and module.schedule == "cosine":

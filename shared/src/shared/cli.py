@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from pytorch_lightning.loggers import CSVLogger
 
 from shared import runtime
 from shared.checkpointing import RNGStateCallback, RunDir, resolve_run_dir
-from shared.cli_help import explain_parse_error, help_text
+from shared.cli_help import config_arguments, explain_parse_error, help_text
 from shared.cli_resume import check_resume_budget, check_resume_config, comparable_config
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 from shared.errors import ConfigError
@@ -121,16 +122,18 @@ class ReproCLI(LightningCLI):
         config["logger"] = CSVLogger(
             save_dir=runs_root() / self.project, name=self.config_name, version=self.run.version
         )
+        self.best_checkpoint = ModelCheckpoint(  # the best epoch on validation (Lightning's
+            # `save_last` would only refresh last.ckpt when a new best is saved, so "last" is its
+            # own callback below)
+            dirpath=self.run.checkpoints,
+            filename="best-epoch{epoch:03d}",
+            auto_insert_metric_name=False,
+            monitor=getattr(model, "monitor", None),
+            mode=getattr(model, "monitor_mode", "min"),
+        )
         config["callbacks"] = [
             *(config.get("callbacks") or []),
-            ModelCheckpoint(  # the best epoch on validation (Lightning's `save_last` would only
-                # refresh last.ckpt when a new best is saved, so "last" is its own callback)
-                dirpath=self.run.checkpoints,
-                filename="best-epoch{epoch:03d}",
-                auto_insert_metric_name=False,
-                monitor=getattr(model, "monitor", None),
-                mode=getattr(model, "monitor_mode", "min"),
-            ),
+            self.best_checkpoint,
             ModelCheckpoint(
                 dirpath=self.run.checkpoints,
                 filename="last",
@@ -148,9 +151,12 @@ class ReproCLI(LightningCLI):
     def fit_and_test(self) -> dict[str, Any]:
         """Fit (resuming if asked), test last and best, write and return the run's metrics."""
         trainer, model, data = self.trainer, self.model, self.datamodule
-        trainer.fit(model, datamodule=data, ckpt_path=self.run.resume_from)
+        with warnings.catch_warnings():
+            if self.run.resume_from:  # appending to the run's own folder is the point of --resume
+                warnings.filterwarnings("ignore", message=".*exists and is not empty")
+            trainer.fit(model, datamodule=data, ckpt_path=self.run.resume_from)
         last = trainer.test(model, datamodule=data, verbose=False)[0]
-        checkpoint = trainer.checkpoint_callbacks[0]
+        checkpoint = self.best_checkpoint
         best_path = checkpoint.best_model_path if checkpoint else ""
         best = (
             trainer.test(model, datamodule=data, ckpt_path=best_path, verbose=False)[0]
@@ -177,15 +183,14 @@ class ReproCLI(LightningCLI):
 
 
 def config_name(argv: list[str]) -> str:
-    """The run's name: the stem of the last ``--config`` file (``default`` without one)."""
-    names = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in ("-c", "--config")]
-    names += [arg.split("=", 1)[1] for arg in argv if arg.startswith("--config=")]
+    """The run's name: the stem of the last config file applied (``default`` without one)."""
+    names = config_arguments(argv)
     return Path(names[-1]).stem if names else "default"
 
 
 def with_default_config(project_dir: Path, argv: list[str]) -> list[str]:
     """``argv`` with ``--config configs/default.yaml`` in front when it names no config."""
-    if any(arg in ("-c", "--config") or arg.startswith("--config=") for arg in argv):
+    if config_arguments(argv):
         return argv
     return ["--config", str(project_dir / "configs" / "default.yaml"), *argv]
 

@@ -32,9 +32,23 @@ checkpoints/) and ends with a table of its test metrics.
 """
 
 
+def config_arguments(argv: list[str]) -> list[str]:
+    """The ``--config``/``-c`` files of a command line, in the order jsonargparse applies them
+    (``--config X``, ``-c X`` and ``--config=X`` alike)."""
+    files, take = [], False
+    for arg in argv:
+        if take:
+            files.append(arg)
+            take = False
+        elif arg in ("-c", "--config"):
+            take = True
+        elif arg.startswith("--config="):
+            files.append(arg.split("=", 1)[1])
+    return files
+
+
 def _config_files(project_dir: Path, argv: list[str]) -> list[Path]:
-    files = [argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg in ("-c", "--config")]
-    files += [arg.split("=", 1)[1] for arg in argv if arg.startswith("--config=")]
+    files = config_arguments(argv)
     return [Path(f) for f in files] or [project_dir / "configs" / "default.yaml"]
 
 

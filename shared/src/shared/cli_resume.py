@@ -2,9 +2,9 @@
 
 A resumed run restores the checkpoint's optimiser, schedule and callbacks, so a changed value
 would be recorded in ``config.yaml`` without being what the run does. Every differing key is
-refused, except the run-control flags (:data:`RUN_CONTROL`) and an extended ``max_epochs``
+refused, except the run-control flags (:data:`RUN_CONTROL`) and a changed ``max_epochs``
 where nothing reads the epoch budget (a schedule or curriculum built for it would not follow
-a longer run).
+another budget).
 """
 
 from __future__ import annotations

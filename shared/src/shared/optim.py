@@ -145,7 +145,7 @@ class InjectedOptimization:
         scheduler = self.lr_scheduler(optimizer)
         if hasattr(scheduler, "set_epoch_budget"):
             scheduler.set_epoch_budget(self.trainer.max_epochs or 1)
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},
-        }
+        config = {"scheduler": scheduler, "interval": "epoch"}
+        if isinstance(scheduler, ReduceLROnPlateau):  # it steps on the validation metric
+            config["monitor"] = getattr(self, "monitor", None) or "val/loss"
+        return {"optimizer": optimizer, "lr_scheduler": config}

@@ -14,7 +14,8 @@ from pathlib import Path
 from shared.results import Results
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the file-only Agg backend (reproductions draw without a screen)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -34,7 +35,7 @@ def draw_metric(
     ax, results: Results, metric: str, limits: tuple[float, float], ylabel: str | None = None
 ) -> None:
     """Onto ``ax``: one column per (setting, method) row of ``metric``, per-seed dots, mean ± 1 s.d."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = [r for r in results.rows if r.metric == metric]
     if not rows:
         raise ValueError(f"no rows with metric {metric!r}")
@@ -81,7 +82,7 @@ def plot_metric(
     ylabel: str | None = None,
 ) -> Path:
     """The figure of :func:`draw_metric`, saved to ``path``."""
-    plt = _pyplot()
+    plt = pyplot()
     count = sum(r.metric == metric for r in results.rows)
     fig, ax = plt.subplots(figsize=(max(4.5, 0.9 * count + 1.5), 4.0))
     draw_metric(ax, results, metric, limits, ylabel)

@@ -19,7 +19,6 @@ HARMLESS_WARNINGS = {
     r"does not have many workers which may be a bottleneck": (
         "in-memory and generated data load in the training process by design"
     ),
-    r"exists and is not empty": "a resumed run appends to its own checkpoint folder",
     r"LightningCLI's args parameter is intended": (
         "train.py and the sweeps pass each run's command line as `args` on purpose"
     ),

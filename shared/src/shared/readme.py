@@ -44,17 +44,22 @@ def render_results(name: str) -> str:
     """``results/<name>/results.md`` (the table, its stamp and notes), title dropped."""
     path = results_root() / name / "results.md"
     if not path.is_file():
-        return f"No reproduction yet: `make reproduce-{name.split('/')[0]}` writes {path.name}.\n"
+        return f"No reproduction yet: `{reproduce_target(name)}` writes {path.name}.\n"
     lines = path.read_text().splitlines()
     body = lines[1:] if lines and lines[0].startswith("## ") else lines
     return "\n".join(body).strip("\n") + "\n"
 
 
+def reproduce_target(name: str) -> str:
+    """The make target of results folder ``name`` (``lerac/stress`` -> ``reproduce-lerac-stress``)."""
+    return f"make reproduce-{name.replace('/', '-')}"
+
+
 @renderer("timing")
 def render_timing(argument: str) -> str:
     """``<results name>:<arm folder>``: how long the reproduction's runs took and how long one run
-    of that arm (the project's default config, what ``python train.py`` runs) took, from the
-    run records."""
+    of that arm took, from the run records; the README names an arm that runs the project's
+    default config, which the text then calls what ``python train.py`` runs."""
     import json
     import statistics
 
@@ -64,7 +69,7 @@ def render_timing(argument: str) -> str:
     folder = results_root() / name / "records"
     records = [json.loads(p.read_text()) for p in sorted(folder.glob("*/seed*.json"))]
     if not records:
-        return f"No run records yet: `make reproduce-{name.split('/')[0]}` writes them.\n"
+        return f"No run records yet: `{reproduce_target(name)}` writes them.\n"
     own = [json.loads(p.read_text()) for p in sorted((folder / arm).glob("seed*.json"))]
     if not own:
         raise KeyError(f"no records of arm folder {arm!r} in {folder}")

@@ -178,7 +178,7 @@ def staleness(results: Results) -> str | None:
     return (
         f"{len(later)} later commit(s) changed the code of {results.project} "
         f"({', '.join(later[:5])}{', ...' if len(later) > 5 else ''}): rerun "
-        f"`make reproduce-{results.project} OVERWRITE=1`, or say why the numbers cannot change"
+        f"`{results.stamp.command} OVERWRITE=1`, or say why the numbers cannot change"
     )
 
 

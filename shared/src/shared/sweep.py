@@ -59,7 +59,8 @@ class Arm:
     command-line overrides, its seeds (default: the sweep's) and the table's setting.
 
     ``train=False`` marks an arm that trains nothing (a baseline): ``measure`` alone makes its
-    numbers, given the arm's instantiated DataModule. ``outputs`` maps several table methods to
+    numbers, given the DataModule its config builds (seeded with the run's seed; the config's
+    other classes are built too). ``outputs`` maps several table methods to
     value-key prefixes of one run (one training scored several ways); default: the arm itself.
     ``name`` identifies the arm's records (default: the method), for two arms that show the
     same method in different settings.
@@ -113,10 +114,6 @@ class Run:
     @property
     def module(self) -> Any:
         return self.cli.model if self.cli is not None else None
-
-    @property
-    def trainer(self) -> Any:
-        return self.cli.trainer if self.cli is not None else None
 
     @property
     def run_dir(self) -> Path | None:
@@ -188,9 +185,6 @@ class Records:
     def __getitem__(self, key: tuple[str, int]) -> Record:
         return self.by_key[key]
 
-    def get(self, key: str, seed: int) -> Record | None:
-        return self.by_key.get((key, seed))
-
     def values(self, arm: Arm, key: str, seeds: Sequence[int]) -> list[float]:
         """``key`` of every seed's record of ``arm``, in seed order."""
         missing = [s for s in seeds if key not in self.by_key[arm.key, s].values]
@@ -248,6 +242,12 @@ class Sweep:
         """``projects/<project>`` (``project_root`` points elsewhere, for tests)."""
         return self.project_root or repo_root() / "projects" / self.project
 
+    def run_name(self, arm: Arm) -> str:
+        """The arm's run folder under ``runs/<project>/``: its slug, prefixed with the sub-study
+        (``stress-conventional``) so two sweeps of one project never share one."""
+        study = self.results_name.partition("/")[2].replace("/", "-")
+        return f"{study}-{arm.slug}" if study else arm.slug
+
     def seeds_of(self, arm: Arm) -> list[int]:
         return list(arm.seeds if arm.seeds is not None else self.seeds)
 
@@ -280,7 +280,9 @@ def _resolve(sweep: Sweep, arm: Arm) -> tuple[str, Any]:
 
     if not arm.configs:
         return hashlib.sha256(repr(arm).encode()).hexdigest(), None
-    cli = ReproCLI(sweep.project, arm.slug, instantiate=False, args=_arm_args(sweep, arm, 0))
+    cli = ReproCLI(
+        sweep.project, sweep.run_name(arm), instantiate=False, args=_arm_args(sweep, arm, 0)
+    )
     config = cli.comparable_config()
     if config.pop("seed_everything") != 0:
         raise ConfigError(
@@ -371,13 +373,16 @@ def _clock(seconds: float) -> str:
 def _train(sweep: Sweep, arm: Arm, seed: int) -> tuple[Run, dict[str, float]]:
     from shared.cli import ReproCLI
 
-    cli = ReproCLI(sweep.project, arm.slug, args=_arm_args(sweep, arm, seed))
+    cli = ReproCLI(sweep.project, sweep.run_name(arm), args=_arm_args(sweep, arm, seed))
     summary = cli.fit_and_test()
     return Run(arm, seed, cli, summary, cli.datamodule), _summary_values(summary)
 
 
 def _baseline(arm: Arm, seed: int, parsed: Any) -> Run:
+    from shared import runtime
+
     datamodule = None
+    runtime.seed_everything(seed)
     if parsed is not None:
         datamodule = parsed.parser.instantiate_classes(parsed.config).data
     return Run(arm, seed, datamodule=datamodule)
@@ -453,12 +458,12 @@ def run(sweep: Sweep) -> Results:
     os.environ.setdefault(THREADS_ENV, "1")  # one thread: bit-for-bit repeatable CPU runs
     out = results_root() / sweep.results_name
     try:
-        if _flag(OVERWRITE_ENV):
-            _clear(out)
         code = code_fingerprint(sweep.project)
         with quiet_lightning(info=False):
             resolved = {arm.key: _resolve(sweep, arm) for arm in sweep.arms}
             keys = {(arm.key, s): resolved[arm.key][0] for arm, s in sweep.jobs()}
+            if _flag(OVERWRITE_ENV):  # only once every arm's config has resolved
+                _clear(out)
             kept = _check_existing(sweep, out, keys, code)
             jobs = [(arm, s) for arm, s in sweep.jobs() if (arm.key, s) not in kept]
             print(

@@ -10,15 +10,13 @@ from cbm.data import SaliencyDataModule
 from cbm.model import MaskIn, masked_patch_count
 from cbm.schedules import CYCLE_40, fibonacci_cycle
 from shared.data.digits import DigitsDataModule
+from shared.plots import pyplot
 
 
 def plot_masked_samples(path: Path, samples: int = 8, seed: int = 0) -> Path:
     """Rows: the clean digits, their Sobel patch probabilities, then one row per cycle stage
     (the official "40" cycle), each drawn with MaskIn exactly as in training; gray = masked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     data = SaliencyDataModule(DigitsDataModule(image_size=16), patches=4, cache=False)
     data.setup("fit")

@@ -26,7 +26,8 @@ MAPS = ("map", "map_teacher")
 
 class OfficialAdamW(torch.optim.AdamW):
     """AdamW with the released settings as defaults (lr 1e-4, betas (0.9, 0.95), weight decay
-    0.05; ``configs/configs.py`` of ristea/aed-mae). Biases and norm weights get no decay."""
+    0.05; ``configs/configs.py`` of ristea/aed-mae). The module's parameter groups exempt biases
+    and norm weights from the decay, as the official code does."""
 
     def __init__(
         self,

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from shared.plots import plot_metric
+from shared.plots import plot_metric, pyplot
 from shared.results import Results
 from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 from shared.vad.baselines import BASELINES, evaluate_baseline
@@ -73,10 +73,7 @@ def measure(run: Run) -> dict[str, Any]:
 
 def plot_scores(records: Records, path: Path) -> Path:
     """Filtered frame scores (min-max scaled for display) against the ground truth of video 0."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     method = records[METHOD, 0].arrays
     curves = {"SD-MAE (demo scorer)": method["scores"]}
@@ -98,10 +95,7 @@ def plot_scores(records: Records, path: Path) -> Path:
 
 def plot_maps(records: Records, path: Path) -> Path:
     """Frames of video 0 beside the ground-truth mask and the method's pixel map."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     data = records[METHOD, 0].arrays
     frames = data["map_frames"]

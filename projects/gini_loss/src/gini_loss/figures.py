@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from shared.plots import pyplot
+
 
 def sort_filters(distribution: torch.Tensor) -> torch.Tensor:
     """Rows ordered by dominant class, then by how dominant it is; dead (zero) rows last."""
@@ -19,10 +21,7 @@ def plot_filter_distributions(
     panels: list[tuple[str, torch.Tensor]], path: Path, title: str = ""
 ) -> Path:
     """Heat maps of ``P [filters, classes]``, one panel per (label, P), filters sorted."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels) + 0.8, 4.6), sharey=True)
     fig.subplots_adjust(top=0.8, bottom=0.12, left=0.13, right=0.82, wspace=0.15)

@@ -11,7 +11,6 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, partial
-from types import SimpleNamespace
 from typing import Any
 
 import torch
@@ -36,12 +35,6 @@ class StepView:
     global_step: int = 0
     current_epoch: int = 0
     lr_scheduler_configs: list[Any] = field(default_factory=list)  # no module schedule
-
-
-@dataclass
-class ModuleView:
-    hparams: Any
-    milestones: list[int]
 
 
 def _step(model: nn.Module, optimizer: torch.optim.Optimizer, images, labels) -> None:
@@ -70,7 +63,7 @@ def step_pair(
         lerac = LeRaC(mode, k=10**9)
     recorder = LRTrajectory()
     view = StepView([grouped], batches, [lerac, recorder])
-    module = ModuleView(SimpleNamespace(lr=0.1, lr_schedule="constant"), [])
+    module = None  # the callbacks read the trainer's optimiser and schedulers, not the module
     lerac.on_train_start(view, module)
     recorder.on_train_start(view, module)
 

@@ -32,7 +32,7 @@ def _run_dir(trainer: pl.Trainer) -> Path:
 
 
 class LeRaC(pl.Callback):
-    """Raises each block's learning rate from its own start to η⁽⁰⁾ (the module's ``lr``).
+    """Raises each block's learning rate from its own start to η⁽⁰⁾ (the optimiser's ``lr``).
 
     ``mode="official"``: the official ``update_lr`` (every group ×``scale`` unless that reaches
     ``stop_lr``) after the in-epoch update points and at the end of every epoch before

@@ -8,14 +8,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+from shared.plots import pyplot
 
 
 def read_trajectory(path: Path) -> dict[str, Any]:
@@ -31,7 +24,7 @@ def read_trajectory(path: Path) -> dict[str, Any]:
 
 def draw_lr_trajectory(ax: Any, trajectory: dict[str, Any], title: str) -> None:
     """Step plot (log scale) of every group's rate against the optimizer step, shallow to deep."""
-    plt = _pyplot()
+    plt = pyplot()
     names, steps, series = trajectory["names"], trajectory["steps"], trajectory["series"]
     colours = plt.get_cmap("viridis")
     for index, (name, values) in enumerate(zip(names, series, strict=True)):
@@ -46,7 +39,7 @@ def draw_lr_trajectory(ax: Any, trajectory: dict[str, Any], title: str) -> None:
 
 def plot_lr_trajectory(csv_path: Path, png_path: Path, title: str | None = None) -> Path:
     """The figure of one run's ``lr_trajectory.csv``."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     draw_lr_trajectory(ax, read_trajectory(csv_path), title or Path(csv_path).parent.name)
     fig.tight_layout()
@@ -57,7 +50,7 @@ def plot_lr_trajectory(csv_path: Path, png_path: Path, title: str | None = None)
 
 def plot_lr_modes(official: dict[str, Any], paper: dict[str, Any], path: Path) -> Path:
     """The two LeRaC modes' trajectories side by side."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
     draw_lr_trajectory(axes[0], official, "LeRaC official mode (×10 per epoch)")
     draw_lr_trajectory(axes[1], paper, "LeRaC paper mode (closed form, k = 4 epochs)")
@@ -69,7 +62,7 @@ def plot_lr_modes(official: dict[str, Any], paper: dict[str, Any], path: Path) -
 
 def plot_val_curves(curves: dict[str, list[list[float]]], path: Path, seeds: list[int]) -> Path:
     """Mean and min-max band over seeds; runs stopped early (divergence) count while they last."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for method, runs in curves.items():
         epochs = range(1, max(len(r) for r in runs) + 1)

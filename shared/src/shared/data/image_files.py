@@ -109,7 +109,7 @@ class ImageFileDataModule(InMemoryImageDataModule):
             split stands in, as in the official codes).
         split_seed: seed of the stratified hold-outs.
         preload: decode the training and validation images into RAM at set-up.
-        kwargs: ``mean``, ``std``, ``crop_padding`` and ``loader`` of
+        kwargs: ``mean``, ``std`` and ``loader`` of
             :class:`~shared.data.in_memory.InMemoryImageDataModule`.
     """
 
@@ -126,6 +126,14 @@ class ImageFileDataModule(InMemoryImageDataModule):
         **kwargs: Any,
     ) -> None:
         super().__init__(image_size=image_size, **kwargs)
+        if self.crop_padding:
+            raise ConfigError(
+                "data.crop_padding",
+                self.crop_padding,
+                "0 for image-file datasets",
+                "Their transforms are their own (see the DataModule's train_transform); "
+                "pad-crop-flip applies to the in-memory sets (CIFAR, digits).",
+            )
         self.data_root = data_root
         self.val_fraction = check_range(
             "data.val_fraction", val_fraction, 0.0, 1.0, high_inclusive=False

@@ -40,8 +40,8 @@ class Loader:
     sampler_seed: int | None = None
 
     def __post_init__(self) -> None:
-        check_range("data.loader.batch_size", self.batch_size, 1)
-        check_range("data.loader.num_workers", self.num_workers, 0)
+        check_range("data.init_args.loader.batch_size", self.batch_size, 1)
+        check_range("data.init_args.loader.num_workers", self.num_workers, 0)
 
     @property
     def seed(self) -> int:
