@@ -23,9 +23,14 @@ def repo(tmp_path, monkeypatch):
     repo_root.cache_clear()
 
 
-def test_code_paths_of_a_sub_study_are_its_projects():
-    assert code_paths("lerac/stress") == [
-        "projects/lerac/src", "projects/lerac/configs", "projects/lerac/train.py", "shared/src",
+def test_code_paths_of_a_sub_study_are_its_projects(repo):
+    (repo / "shared" / "src" / "shared").mkdir()
+    (repo / "shared" / "src" / "shared" / "__init__.py").write_text("")
+    (repo / "shared" / "src" / "shared" / "used.py").write_text("")
+    (repo / "projects" / "demo" / "src" / "a.py").write_text("from shared import used\n")
+    assert code_paths("demo/stress") == [
+        "projects/demo/src", "projects/demo/configs", "projects/demo/train.py",
+        "shared/src/shared/__init__.py", "shared/src/shared/used.py",
     ]  # fmt: skip
 
 
@@ -36,10 +41,16 @@ def test_fingerprint_follows_the_code_not_the_docs(repo, monkeypatch):
         before = code_fingerprint("demo")
         (repo / "projects" / "demo" / "README.md").write_text("changed\n")
         assert code_fingerprint("demo") == before
-        (repo / "shared" / "src" / "new.py").write_text("y = 2\n")  # untracked files count
-        changed = code_fingerprint("demo")
-        assert changed != before
-        (repo / "shared" / "src" / "new.py").unlink()
+        shared = repo / "shared" / "src" / "shared"
+        shared.mkdir(exist_ok=True)
+        (shared / "new.py").write_text("y = 2\n")  # a shared module the project does not reach
+        assert code_fingerprint("demo") == before
+        (repo / "projects" / "demo" / "src" / "a.py").write_text("import shared.new\n")
+        changed = code_fingerprint("demo")  # untracked files count
+        (shared / "new.py").write_text("y = 3\n")
+        assert code_fingerprint("demo") not in (before, changed)
+        (shared / "new.py").unlink()
+        (repo / "projects" / "demo" / "src" / "a.py").write_text("x = 1\n")
         assert code_fingerprint("demo") == before
 
 

@@ -92,10 +92,11 @@ def _git(root, *args):
 
 
 def test_results_are_stale_once_a_later_commit_changes_the_projects_code(tmp_path, monkeypatch):
-    for folder in ("projects/demo/src", "projects/other/src", "shared/src"):
+    for folder in ("projects/demo/src", "projects/other/src", "shared/src/shared"):
         (tmp_path / folder).mkdir(parents=True)
     (tmp_path / "pyproject.toml").write_text("[tool.uv.workspace]\n")
-    (tmp_path / "projects/demo/src/a.py").write_text("x = 1\n")
+    (tmp_path / "projects/demo/src/a.py").write_text("from shared import c\n")
+    (tmp_path / "shared/src/shared/__init__.py").write_text("")
     _git(tmp_path, "init", "-q")
     _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
     _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
@@ -108,7 +109,11 @@ def test_results_are_stale_once_a_later_commit_changes_the_projects_code(tmp_pat
         _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
         _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "two")
         assert staleness(_results([], [made])) is None
-        (tmp_path / "shared/src/c.py").write_text("z = 3\n")
+        (tmp_path / "shared/src/shared/unused.py").write_text("w = 4\n")  # a module demo lacks
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+        _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "new")
+        assert staleness(_results([], [made])) is None
+        (tmp_path / "shared/src/shared/c.py").write_text("z = 3\n")  # one demo imports
         _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
         _git(tmp_path, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "three")
         reason = staleness(_results([], [made]))

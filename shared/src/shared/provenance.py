@@ -1,7 +1,8 @@
 """Where a number came from: the git commit, whether the tree was dirty, and which code it ran.
 
 A project's *code* is everything that can change its numbers: ``projects/<name>/src``,
-``projects/<name>/configs``, ``projects/<name>/train.py`` and ``shared/src``. Reproductions
+``projects/<name>/configs``, ``projects/<name>/train.py`` and the files of ``shared/src`` that
+they can reach (:mod:`shared.imports`). Reproductions
 record a fingerprint of that code with every run, so a resumed sweep can refuse runs made by
 other code, and ``make report`` can say which results a later commit has made stale.
 """
@@ -13,6 +14,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from shared.imports import shared_files_reached
 from shared.paths import repo_root
 
 COMMIT_ENV = "GIT_COMMIT"
@@ -39,10 +41,13 @@ def head_commit() -> str:
 
 
 def code_paths(project: str) -> list[str]:
-    """The repository paths whose content can change ``project``'s numbers."""
+    """The repository paths whose content can change ``project``'s numbers: its own folders,
+    then the shared files its code reaches now."""
     name = project.split("/")[0]  # sub-studies (``lerac/stress``) share their project's code
     base = f"projects/{name}"
-    return [f"{base}/src", f"{base}/configs", f"{base}/train.py", "shared/src"]
+    own = [f"{base}/src", f"{base}/configs", f"{base}/train.py"]
+    root = repo_root()
+    return own + shared_files_reached([root / f for f in _code_files(own)], root)
 
 
 def tree_dirty(paths: list[str] | None = None) -> bool:

@@ -166,8 +166,8 @@ def load_results(path: Path) -> Results:
 
 def staleness(results: Results) -> str | None:
     """Why ``results`` may no longer be what the code gives, or ``None`` when nothing since its
-    newest run commit changed the project's code (``projects/<name>/{src,configs,train.py}``,
-    ``shared/src``)."""
+    newest run commit changed the project's code (``projects/<name>/{src,configs,train.py}`` and
+    the shared files they reach, :func:`shared.provenance.code_paths`)."""
     newest = results.stamp.commits[-1]
     try:
         later = commits_touching_code_since(newest, results.project)
