@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from shared.bench_report import format_number
 from shared.machine import describe_machine
 
 Work = Callable[[], Any]
@@ -424,10 +425,11 @@ def measure(
 
 def summary(record: BenchRecord) -> str:
     """``name: median unit [interval] (min-max), target -> verdict`` on one line."""
-    text = f"{record.name}: {_number(record.value)} {record.unit}"
+    text = f"{record.name}: {format_number(record.value)} {record.unit}"
     if record.interval is not None:
-        text += f", 95 % interval {_number(record.interval[0])}-{_number(record.interval[1])}"
-    text += f", min-max {_number(record.low)}-{_number(record.high)}"
+        low, high = map(format_number, record.interval)
+        text += f", 95 % interval {low}-{high}"
+    text += f", min-max {format_number(record.low)}-{format_number(record.high)}"
     if record.target_spec is not None:
         text += f", target {record.target_spec.label}: {record.verdict}"
     return text
@@ -453,15 +455,6 @@ def run_all(
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _number(value: float) -> str:
-    """Three decimals for ratios and small rates, fewer as values grow."""
-    if abs(value) >= 1000:
-        return f"{value:.0f}"
-    if abs(value) >= 100:
-        return f"{value:.1f}"
-    return f"{value:.3f}"
-
-
 def rates_text(rates: dict[str, float]) -> str:
     """``A 4123.5 items/s, B 4001.2 items/s`` (empty without rates)."""
     return ", ".join(f"{label} {rate:.1f} items/s" for label, rate in rates.items())
@@ -475,11 +468,11 @@ def format_table(records: list[BenchRecord]) -> str:
     ]
     for r in records:
         target = "" if r.target_spec is None else r.target_spec.label
-        interval = "" if r.interval is None else "-".join(map(_number, r.interval))
+        interval = "" if r.interval is None else "-".join(map(format_number, r.interval))
         detail = "; ".join(filter(None, (rates_text(r.rates), r.detail)))
         lines.append(
-            f"| {r.project} | {r.name} | {_number(r.value)} {r.unit} | {interval} | "
-            f"{_number(r.low)}-{_number(r.high)} | {target} | {r.verdict or ''} | {detail} |"
+            f"| {r.project} | {r.name} | {format_number(r.value)} {r.unit} | {interval} | "
+            f"{format_number(r.low)}-{format_number(r.high)} | {target} | {r.verdict or ''} | {detail} |"
         )
     if records:
         m = records[0].machine

@@ -16,8 +16,8 @@ from shared.paths import results_root
 from shared.readme import renderer
 
 
-def _number(value: float) -> str:
-    """Three decimals for ratios and small rates, fewer as values grow (as ``shared.bench``)."""
+def format_number(value: float) -> str:
+    """Three decimals for ratios and small rates, fewer as values grow (every bench table)."""
     if abs(value) >= 1000:
         return f"{value:.0f}"
     if abs(value) >= 100:
@@ -26,7 +26,7 @@ def _number(value: float) -> str:
 
 
 def _span(pair: list[float] | tuple[float, float] | None) -> str:
-    return "" if not pair else f"{_number(pair[0])}-{_number(pair[1])}"
+    return "" if not pair else f"{format_number(pair[0])}-{format_number(pair[1])}"
 
 
 def _commit(stamp: dict[str, Any]) -> str:
@@ -76,7 +76,7 @@ def render_bench(project: str) -> str:
                 machine = record.get("machine", {})
                 lines.append(
                     f"| {_escape(name)} | {stamp['date'][:16].replace('T', ' ')} | {_commit(stamp)} | "
-                    f"{_number(record['value'])} {record['unit']} | {_span(record.get('interval'))} | "
+                    f"{format_number(record['value'])} {record['unit']} | {_span(record.get('interval'))} | "
                     f"{_span([record['low'], record['high']])} | {record.get('target_label', '')} | "
                     f"{record.get('verdict') or ''} | {_rates(record.get('rates'))} | "
                     f"{machine.get('threads', '')} | {machine.get('load_avg_1m', '')} |"
@@ -129,7 +129,7 @@ def render_gpu(project: str) -> str:
         low_high = [row["low"], row["high"]] if "low" in row else None
         detail = "; ".join(filter(None, (_rates(row.get("rates")), row.get("detail", ""))))
         lines.append(
-            f"| {_escape(row['check'])} | {_number(row['value'])} {row['unit']} | "
+            f"| {_escape(row['check'])} | {format_number(row['value'])} {row['unit']} | "
             f"{_span(row.get('interval'))} | {_span(low_high)} | {row.get('target_label', '')} | "
             f"{row.get('verdict') or ''} | {_escape(detail)} |"
         )
