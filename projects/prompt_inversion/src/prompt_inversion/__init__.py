@@ -1,0 +1,1 @@
+"""Reverse Stable Diffusion: predicting the prompt of a generated image."""
