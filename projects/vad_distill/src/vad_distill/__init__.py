@@ -1,0 +1,1 @@
+"""Lightning-fast frame-level video anomaly detection by multi-scale adversarial distillation."""

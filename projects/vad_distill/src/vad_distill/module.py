@@ -1,0 +1,323 @@
+"""The LightningModule: phase 1 (auto-encoder pre-training), the weight hand-over, phase 2
+(multi-scale distillation with the adversarial term) and scoring at three scales.
+
+Manual optimisation reproduces the released update order per batch (spec §4.2). Only the
+auto-encoder's and the student's steps go through Lightning's optimiser wrappers, so
+``trainer.global_step`` counts student (or auto-encoder) updates; the discriminators are stepped
+on the bare torch optimisers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from shared.classification import checked_optimizer, log_training_terms
+from shared.errors import ConfigError, check_range
+from shared.optim import LRSchedulerCallable, OptimizerCallable
+from shared.vad.evaluation import PostProcess, frame_metrics, region_metrics
+from shared.vad.metrics import MacroConvention
+from vad_distill.data import check_teachers
+from vad_distill.losses import (
+    AdversarialMode,
+    discriminator_loss,
+    generator_loss,
+    stage_loss,
+    teacher_maps,
+)
+from vad_distill.model import FrameAutoEncoder, StageDiscriminator, Student, hand_over, preset
+from vad_distill.optim import OfficialAdam, OfficialAdamAE, OfficialStepLR
+from vad_distill.scoring import SCORES, frame_scores, pixel_maps
+
+Phase = Literal["autoencoder", "distill"]
+
+
+def phase_for_epoch(epoch: int, ae_epochs: int) -> Phase:
+    """Phase 1 for the first ``ae_epochs`` epochs, phase 2 after."""
+    return "autoencoder" if epoch < ae_epochs else "distill"
+
+
+def load_autoencoder_weights(path: str) -> dict[str, torch.Tensor]:
+    """A phase-1 state dict: the official ``latest_checkpoint_ae_classic_pretraining.pkl``
+    (``{"model_weights": ...}``) or a bare state dict."""
+    content = torch.load(path, map_location="cpu", weights_only=True)
+    return content.get("model_weights", content)
+
+
+class VadDistill(pl.LightningModule):
+    """Frame-level student distilled from object-level teachers' three-scale maps.
+
+    Args:
+        preset_name: the network preset (``avenue_640x360``, ``shanghai_640x360``, ``ped2``,
+            ``tiny``).
+        teachers: teacher names, in the data's order (the data must provide exactly these).
+        teacher_weights: lambda_k per teacher (official: 1.0 each).
+        adversarial_mode: ``official`` (detached D output, two D steps per batch), ``standard``
+            (a correct GAN update, one D step) or ``off`` (distillation only).
+        adv_weight: weight of the generator term (official 0.1).
+        start_adv_epoch: first phase-2 epoch (0-based) with the adversarial term (official 0).
+        ae_epochs: phase-1 epochs before distillation (0: none in this run).
+        pretrained_ae: a phase-1 checkpoint to hand over instead of (or before) phase 1.
+        optimizer: the student's optimiser.
+        ae_optimizer: the auto-encoder's optimiser.
+        discriminator_optimizer: each discriminator's optimiser (no schedule, as released).
+        lr_scheduler: schedule of the student and of the auto-encoder, per epoch of its phase.
+        head_bias: dead-head guard: initial bias of the 64->1 convs of the map heads (after the
+            hand-over); ``None`` keeps the released initialisation.
+        filter_support: taps of the temporal Gaussian (official 301).
+        filter_sigma: its sigma (official 21).
+        macro_convention: single-class videos in the macro AUC (official ``nan_is_one``).
+        compute_regions: RBDC/TBDC from the 16x16 maps when the data has tracks.
+        select_on_test: the released checkpoint choice (best MIX micro AUC on the test set,
+            which the data module then serves as validation); not a test result.
+    """
+
+    def __init__(
+        self,
+        preset_name: str = "tiny",
+        teachers: tuple[str, ...] = ("teacher1", "teacher2"),
+        teacher_weights: tuple[float, ...] | None = None,
+        adversarial_mode: AdversarialMode = "official",
+        adv_weight: float = 0.1,
+        start_adv_epoch: int = 0,
+        ae_epochs: int = 0,
+        pretrained_ae: str | None = None,
+        optimizer: OptimizerCallable = OfficialAdam,
+        ae_optimizer: OptimizerCallable = OfficialAdamAE,
+        discriminator_optimizer: OptimizerCallable = OfficialAdam,
+        lr_scheduler: LRSchedulerCallable | None = OfficialStepLR,
+        head_bias: float | None = None,
+        filter_support: int = 301,
+        filter_sigma: float = 21.0,
+        macro_convention: MacroConvention = "nan_is_one",
+        compute_regions: bool = True,
+        select_on_test: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(
+            ignore=["optimizer", "ae_optimizer", "discriminator_optimizer", "lr_scheduler"]
+        )
+        self.automatic_optimization = False
+        for field, factory in (
+            ("model.optimizer", optimizer),
+            ("model.ae_optimizer", ae_optimizer),
+            ("model.discriminator_optimizer", discriminator_optimizer),
+        ):
+            checked_optimizer(factory, field)
+        self.optimizer, self.ae_optimizer = optimizer, ae_optimizer
+        self.discriminator_optimizer, self.lr_scheduler = discriminator_optimizer, lr_scheduler
+        if adversarial_mode not in ("official", "standard", "off"):
+            raise ConfigError(
+                "model.adversarial_mode", adversarial_mode, "'official', 'standard' or 'off'"
+            )
+        if not teachers:
+            raise ConfigError("model.teachers", teachers, "at least one teacher name")
+        self.weights = tuple(teacher_weights) if teacher_weights else (1.0,) * len(teachers)
+        if len(self.weights) != len(teachers):
+            raise ConfigError(
+                "model.teacher_weights",
+                f"{len(self.weights)} weights",
+                f"one per teacher ({len(teachers)}: {list(teachers)})",
+            )
+        check_range("model.ae_epochs", ae_epochs, 0)
+        check_range("model.adv_weight", adv_weight, 0.0)
+        self.config = preset(preset_name)
+        self.student = Student(self.config)
+        self.autoencoder = FrameAutoEncoder(self.config)
+        self.discriminators = nn.ModuleList(StageDiscriminator() for _ in teachers)
+        self._guard_heads()
+        self.handed_over = False
+        if pretrained_ae is not None:
+            self.autoencoder.load_state_dict(load_autoencoder_weights(pretrained_ae))
+        self.post = PostProcess(filter_support, filter_sigma)
+        self.monitor = "val/micro_auc" if select_on_test else None
+        self.monitor_mode = "max"
+        self.test_results: dict[str, Any] = {}
+
+    # ----------------------------------------------------------------- phases
+    @property
+    def phase(self) -> Phase:
+        return phase_for_epoch(self.current_epoch, self.hparams.ae_epochs)
+
+    def _guard_heads(self) -> None:
+        if self.hparams.head_bias is not None:
+            with torch.no_grad():
+                for head in (self.student.medium, self.student.high):
+                    head[2].bias.fill_(self.hparams.head_bias)
+
+    def start_distillation(self) -> None:
+        """Hand the phase-1 backbone to the student (once), then re-apply the head guard."""
+        pretrained = self.hparams.ae_epochs > 0 or self.hparams.pretrained_ae is not None
+        if pretrained and not self.handed_over:
+            hand_over(self.autoencoder, self.student)
+            self._guard_heads()
+        self.handed_over = True
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["handed_over"] = self.handed_over
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.handed_over = checkpoint.get("handed_over", False)
+
+    def setup(self, stage: str) -> None:
+        data = self.trainer.datamodule if self._trainer is not None else None
+        if data is None:
+            return
+        check_teachers(data.teachers, self.hparams.teachers, "data teachers")
+        if tuple(data.image_size) != self.config.image_size:
+            raise ConfigError(
+                "data.image_size",
+                tuple(data.image_size),
+                f"{self.config.image_size}, the (H, W) of preset {self.hparams.preset_name!r}",
+            )
+
+    def on_train_epoch_start(self) -> None:
+        if self.phase == "distill":
+            self.start_distillation()
+
+    # ------------------------------------------------------------- optimisers
+    def configure_optimizers(self) -> tuple[list, list]:
+        optimizers = [
+            self.ae_optimizer(self.autoencoder.parameters()),
+            self.optimizer(self.student.parameters()),
+            *(self.discriminator_optimizer(d.parameters()) for d in self.discriminators),
+        ]
+        schedules = (
+            [self.lr_scheduler(o) for o in optimizers[:2]] if self.lr_scheduler is not None else []
+        )
+        return optimizers, schedules
+
+    def on_train_epoch_end(self) -> None:
+        schedules = self.lr_schedulers()
+        if schedules:
+            schedules[0 if self.phase == "autoencoder" else 1].step()
+
+    # --------------------------------------------------------------- training
+    def _teachers(self, batch: dict[str, torch.Tensor]) -> list:
+        return [teacher_maps(batch, k) for k in range(len(self.hparams.teachers))]
+
+    def _discriminator_step(self, optimizers: list, real: list, fake: tuple, mode: str) -> None:
+        for discriminator, optimizer, maps in zip(self.discriminators, optimizers, real, strict=True):
+            optimizer.zero_grad()
+            self.manual_backward(discriminator_loss(discriminator, maps, fake, mode))
+            optimizer.step()
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        ae_opt, student_opt, *disc_opts = self.optimizers()
+        size = len(batch["x"])
+        if self.phase == "autoencoder":
+            loss = F.mse_loss(self.autoencoder(batch["x"]), batch["ae_target"])
+            ae_opt.zero_grad()
+            self.manual_backward(loss)
+            ae_opt.step()
+            log_training_terms(self, {"loss": loss, "ae": loss}, batch_size=size)
+            return loss
+        hp = self.hparams
+        student = self.student(batch["x"])
+        real = self._teachers(batch)
+        adversarial = hp.adversarial_mode != "off" and (
+            self.current_epoch - hp.ae_epochs >= hp.start_adv_epoch
+        )
+        raw = [o.optimizer for o in disc_opts]  # bare torch optimisers: see the module docstring
+        if adversarial:  # step 2 (official) / the only D step (standard)
+            self._discriminator_step(raw, real, student, hp.adversarial_mode)
+        kd = stage_loss(student, real, self.weights)
+        terms = {"kd": kd}
+        loss = kd
+        if adversarial:
+            terms["adv"] = generator_loss(self.discriminators, student)
+            loss = kd + hp.adv_weight * terms["adv"]
+        student_opt.zero_grad()
+        self.manual_backward(loss)
+        student_opt.step()
+        if adversarial and hp.adversarial_mode == "official":  # step 4, on the stale maps
+            self._discriminator_step(raw, real, student, "official")
+        log_training_terms(self, {"loss": loss, **terms}, batch_size=size)
+        return loss
+
+    # ------------------------------------------------------------- evaluation
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        student = self.student(batch["x"])
+        size = len(batch["x"])
+        self.log("val/loss", stage_loss(student, self._teachers(batch), self.weights), batch_size=size)
+        if self.hparams.select_on_test:
+            self._outputs.append(self._collect(batch, student))
+
+    def on_validation_epoch_start(self) -> None:
+        self._outputs: list[dict[str, np.ndarray]] = []
+
+    def on_validation_epoch_end(self) -> None:
+        if self.hparams.select_on_test and self._outputs:
+            per_video = self._per_video(self._outputs)
+            mix = [per_video[v]["MIX"] for v in sorted(per_video)]
+            labels = [per_video[v]["label"] for v in sorted(per_video)]
+            self.log("val/micro_auc", frame_metrics(labels, mix, self.post)["micro_auc"])
+
+    def _collect(self, batch: dict[str, torch.Tensor], student: tuple) -> dict[str, np.ndarray]:
+        out = {k: v.float().cpu().numpy() for k, v in frame_scores(*student).items()}
+        out["high"] = student[2][:, 0].float().cpu().numpy()
+        out["teachers"] = batch["teacher_1x1"].float().cpu().numpy()
+        for key in ("video", "frame", "label"):
+            out[key] = batch[key].cpu().numpy()
+        return out
+
+    @staticmethod
+    def _per_video(outputs: list[dict[str, np.ndarray]]) -> dict[int, dict[str, np.ndarray]]:
+        merged = {k: np.concatenate([o[k] for o in outputs]) for k in outputs[0]}
+        per_video = {}
+        for v in np.unique(merged["video"]):
+            rows = np.flatnonzero(merged["video"] == v)
+            rows = rows[np.argsort(merged["frame"][rows])]
+            per_video[int(v)] = {k: a[rows] for k, a in merged.items()}
+        return per_video
+
+    def on_test_epoch_start(self) -> None:
+        self._outputs = []
+
+    def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        self._outputs.append(self._collect(batch, self.student(batch["x"])))
+
+    def on_test_epoch_end(self) -> None:
+        per_video = self._per_video(self._outputs)
+        order = sorted(per_video)
+        labels = [per_video[v]["label"] for v in order]
+        convention = self.hparams.macro_convention
+        metrics: dict[str, float] = {}
+        for name in SCORES:
+            scores = [per_video[v][name] for v in order]
+            for key, value in frame_metrics(labels, scores, self.post, convention).items():
+                metrics[f"{name}/{key}"] = value
+        for k, teacher in enumerate(self.hparams.teachers):
+            scores = [per_video[v]["teachers"][:, k] for v in order]
+            metrics[f"teacher_{teacher}/micro_auc"] = frame_metrics(
+                labels, scores, self.post, convention
+            )["micro_auc"]
+        ensemble = [per_video[v]["teachers"].sum(1) for v in order]
+        metrics["teachers/micro_auc"] = frame_metrics(labels, ensemble, self.post, convention)[
+            "micro_auc"
+        ]
+        metrics.update(self._regions(per_video, order))
+        for key in ("micro_auc", "macro_auc", "micro_auc_raw", "macro_auc_raw"):
+            metrics[key] = metrics[f"MIX/{key}"]
+        self.test_results = {"per_video": per_video, "metrics": metrics}
+        for key, value in metrics.items():
+            self.log(f"test/{key}", value)
+
+    def _regions(self, per_video: dict, order: list[int]) -> dict[str, float]:
+        data = self.trainer.datamodule
+        tracks = getattr(data, "test_tracks", None)
+        if not (self.hparams.compute_regions and tracks):
+            return {}
+        transposed = getattr(data, "official_transpose", False)
+        maps = [
+            pixel_maps(torch.from_numpy(per_video[v]["high"][:, None]), data.image_size, transposed)
+            .numpy()
+            for v in order
+        ]  # fmt: skip
+        names = [data.test_video_names[v] for v in order]
+        return {f"L/{k}": v for k, v in region_metrics(maps, tracks, names).items()}
