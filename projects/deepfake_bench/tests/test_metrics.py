@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from deepfake_bench import metrics as m
 from deepfake_bench.score_files import read_asvspoof_scores, write_asvspoof_scores
 

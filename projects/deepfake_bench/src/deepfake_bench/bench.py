@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from shared.bench import Throughput
 from deepfake_bench.module import Classifier
+from shared.bench import Throughput
 
 
 def train_step():

@@ -92,7 +92,9 @@ def eer_from_scores(targets: Array, nontargets: Array) -> tuple[float, float]:
     return float((frr[k] + far[k]) / 2), float(thresholds[k])
 
 
-def eer(labels: Array, scores: Array, split: str = "?", generator: str = "?") -> tuple[float, float]:
+def eer(
+    labels: Array, scores: Array, split: str = "?", generator: str = "?"
+) -> tuple[float, float]:
     """``(EER, threshold)`` with fakes as targets (see :func:`eer_from_scores`)."""
     labels, scores = _check(labels, scores, split, generator)
     return eer_from_scores(scores[labels == 1], scores[labels == 0])

@@ -1,0 +1,68 @@
+"""Fills :mod:`deepfake_bench.registry`: every detector and generator with its metadata and the
+smallest settings that still exercise its code (``test_kwargs``, used by the contract tests)."""
+
+from __future__ import annotations
+
+from deepfake_bench.detectors.cnndet import CNNDetection
+from deepfake_bench.detectors.f3net import F3Net
+from deepfake_bench.detectors.probe import Probe
+from deepfake_bench.detectors.spectrum_lr import SpectrumLR
+from deepfake_bench.registry import DETECTORS, GENERATORS
+from deepfake_bench.synth.generators.conv_ae import ConvAE
+from deepfake_bench.synth.generators.dcgan import DCGAN
+from deepfake_bench.synth.generators.ddpm import DDPM
+from deepfake_bench.synth.generators.pca import PCAGauss
+from deepfake_bench.synth.generators.upsample import Upsample
+
+TINY_VIT = {"image_size": 32, "patch_size": 16, "width": 16, "layers": 1, "heads": 2,
+            "mlp_ratio": 2.0, "output_dim": 8}  # fmt: skip
+
+DETECTORS.register(
+    "spectrum_lr", SpectrumLR, modality="image", input_size=32,
+    paper="Durall et al., CVPR 2020; Frank et al., ICML 2020 (azimuthal spectrum + LR)",
+    original="the same (non-deep, closed form)",
+)  # fmt: skip
+DETECTORS.register(
+    "cnndet_lite", CNNDetection, modality="image", input_size=32,
+    paper="Wang et al., CNN-generated images are surprisingly easy to spot, CVPR 2020",
+    original="ResNet-50 at 224 px (size=full; CNNDetection checkpoints load)",
+    test_kwargs={"widths": (8, 16), "stem_stride": 2},
+)  # fmt: skip
+DETECTORS.register(
+    "f3net_lite", F3Net, modality="image", input_size=32,
+    paper="Qian et al., Thinking in Frequency, ECCV 2020 (FAD branch, as DeepfakeBench)",
+    original="Xception on 12 FAD channels at 256 px (size=full; DeepfakeBench f3net_best.pth)",
+    test_kwargs={"widths": (8, 16), "stem_stride": 2},
+)  # fmt: skip
+DETECTORS.register(
+    "probe_lite", Probe, modality="image", input_size=32,
+    paper="Ojha et al., Towards Universal Fake Image Detectors, CVPR 2023 (UnivFD)",
+    original="frozen CLIP ViT-L/14 + Linear (size=full, open_clip weights)",
+    test_kwargs={"width": 8, "pretrain_steps": 2},
+)  # fmt: skip
+
+GENERATORS.register(
+    "upsample_nn", Upsample, modality="image", output_shape=(32, 32, 3),
+    fingerprint="periodic spectral replicas of nearest upsampling",
+)  # fmt: skip
+GENERATORS.register(
+    "upsample_bilinear", lambda: Upsample("bilinear"), modality="image",
+    output_shape=(32, 32, 3), fingerprint="blur of bilinear upsampling",
+)  # fmt: skip
+GENERATORS.register(
+    "pca_gauss", PCAGauss, modality="image", output_shape=(32, 32, 3),
+    fingerprint="low-pass: no high-frequency content", test_kwargs={"n_components": 8},
+)  # fmt: skip
+GENERATORS.register(
+    "conv_ae", ConvAE, modality="image", output_shape=(32, 32, 3),
+    fingerprint="smoothing and transposed-conv checkerboards (LDM-decoder-like)",
+    test_kwargs={"steps": 2, "width": 8},
+)  # fmt: skip
+GENERATORS.register(
+    "dcgan", DCGAN, modality="image", output_shape=(32, 32, 3),
+    fingerprint="GAN upsampling artefacts", test_kwargs={"steps": 2, "batch_size": 8, "width": 8},
+)  # fmt: skip
+GENERATORS.register(
+    "ddpm", DDPM, modality="image", output_shape=(32, 32, 3), fingerprint="diffusion sampling",
+    test_kwargs={"steps": 2, "timesteps": 10, "sample_steps": 3, "base": 8},
+)  # fmt: skip

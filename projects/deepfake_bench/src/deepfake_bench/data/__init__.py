@@ -1,0 +1,1 @@
+"""Loaders of the on-disk layouts the benchmark reads, and the DataModules."""

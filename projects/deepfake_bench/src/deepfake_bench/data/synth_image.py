@@ -1,0 +1,98 @@
+"""The DataModule of DFB-Synth's image track (built or loaded from the cache in ``setup``).
+
+Training items pair one real patch with one fake patch of *every* generator, so each row of the
+cross-generator matrix gets a class-balanced batch of its own generator(s) from one loader:
+``(real (3, H, W), fakes (K, 3, H, W))`` uint8, fake i of generator k = its patch i mod n_k.
+Validation and test items are ``(image, label, generator index)`` with index −1 for reals; the
+same real test set faces every generator's column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import Dataset
+
+from shared.data.loader import Loader
+from deepfake_bench.data.image_folders import load_records, read_manifest
+from deepfake_bench.synth.build import REAL, SPLITS, SynthImageConfig, build
+
+
+def to_chw(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
+
+
+class PairedTrain(Dataset):
+    def __init__(self, reals: torch.Tensor, fakes: Sequence[torch.Tensor]) -> None:
+        self.reals, self.fakes = reals, list(fakes)
+
+    def __len__(self) -> int:
+        return len(self.reals)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.reals[i], torch.stack([f[i % len(f)] for f in self.fakes])
+
+
+class Labelled(Dataset):
+    def __init__(self, reals: torch.Tensor, fakes: Sequence[torch.Tensor]) -> None:
+        self.images = torch.cat([reals, *fakes])
+        self.labels = torch.cat([torch.zeros(len(reals))] + [torch.ones(len(f)) for f in fakes])
+        self.generators = torch.cat(
+            [torch.full((len(reals),), -1)] + [torch.full((len(f),), k) for k, f in enumerate(fakes)]
+        )
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.images[i], self.labels[i], self.generators[i]
+
+
+class SynthImageDataModule(pl.LightningDataModule):
+    """Args:
+    benchmark: what the build holds (generators, held-out photos, sizes, seed).
+    data_root: where ``deepfake_bench/synth/<hash>/`` lives (default: DATA_ROOT or <repo>/data).
+    loader: batch size and workers.
+    """
+
+    modality = "image"
+
+    def __init__(
+        self,
+        benchmark: SynthImageConfig = SynthImageConfig(),
+        data_root: str | None = None,
+        loader: Loader = Loader(batch_size=64),
+    ) -> None:
+        super().__init__()
+        self.benchmark, self.data_root, self.loader = benchmark, data_root, loader
+        self.generators = list(benchmark.generators)
+        self.arrays: dict[tuple[str, str], torch.Tensor] = {}
+
+    def prepare_data(self) -> None:
+        build(self.benchmark, self.data_root)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.arrays:
+            return
+        folder = build(self.benchmark, self.data_root)
+        groups: dict[tuple[str, str], list] = {}
+        for record in read_manifest(folder):
+            groups.setdefault((record.split, record.generator), []).append(record)
+        self.arrays = {key: to_chw(load_records(records)) for key, records in groups.items()}
+
+    def split(self, split: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Real images and the fakes of every generator (in ``generators`` order) of a split."""
+        assert split in SPLITS
+        return self.arrays[split, REAL], [self.arrays[split, g] for g in self.generators]
+
+    def train_dataloader(self):
+        return self.loader.dataloader(PairedTrain(*self.split("train")), train=True, shuffle=True)
+
+    def val_dataloader(self):
+        return self.loader.dataloader(Labelled(*self.split("val")))
+
+    def test_dataloader(self):
+        return self.loader.dataloader(Labelled(*self.split("test")))

@@ -1,0 +1,1 @@
+"""Detectors: plain ``nn.Module`` s returning one "fake" logit per item (see :mod:`.base`)."""

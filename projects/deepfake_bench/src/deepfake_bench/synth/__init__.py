@@ -1,0 +1,1 @@
+"""DFB-Synth: the embedded benchmark, built offline from photos shipped inside packages."""

@@ -1,0 +1,1 @@
+"""Image generators of DFB-Synth, each fitted on the real *train* patches only."""
