@@ -1,26 +1,27 @@
-"""`make bench`: what is timed and its target (the harness in :mod:`shared.bench` does the rest)."""
+"""`make bench`: frames/s of the student at 640x360 on the CPU, batch 1 and 32 (the comparison
+with the official student, issue 12 item 6, is not built yet)."""
 
 from __future__ import annotations
 
-import torch
+from functools import partial
 
 from shared.bench import Throughput
-from vad_distill.module import Classifier
+from vad_distill.timed_calls import student_call
 
 
-def train_step():
-    """One forward/backward/SGD step of the default module on a digits-sized batch."""
-    module = Classifier().train()
-    optimizer = module.configure_optimizers()["optimizer"]
-    images, labels = torch.randn(64, 3, 16, 16), torch.arange(64) % 10
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        module.compute_loss(images, labels)[0].backward()
-        optimizer.step()
-
-    return step
-
-
-def benchmarks() -> list[Throughput]:
-    return [Throughput("train step (digits ResNet, batch 64, 16 px)", train_step, items=64)]
+def benchmarks(
+    preset_name: str = "avenue_640x360", batches: tuple[int, ...] = (1, 32), repeats: int = 5
+) -> list[Throughput]:
+    return [
+        Throughput(
+            f"student forward, {preset_name}, batch {batch}",
+            partial(student_call, preset_name, batch),
+            items=batch,
+            repeats=repeats,
+            warmup=1,
+            unit="frames/s",
+            detail="paper: 1480 FPS on a GPU",
+            inference=True,
+        )
+        for batch in batches
+    ]

@@ -167,7 +167,9 @@ class TeacherMapDataset(Dataset):
         return torch.from_numpy(np.ascontiguousarray(image.transpose(axes)))
 
     def _map(self, maps: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(maps.swapaxes(-1, -2) if self.transpose else maps))
+        return torch.from_numpy(
+            np.ascontiguousarray(maps.swapaxes(-1, -2) if self.transpose else maps)
+        )
 
 
 def check_teachers(found: Sequence[str], expected: Sequence[str], where: str) -> None:

@@ -106,8 +106,12 @@ class FastAedDataModule(_MapDataModule):
         validate_on_test: bool = False,
         loader: Loader = Loader(batch_size=48, persistent_workers=False),
     ) -> None:
-        super().__init__(image_size, channel_order_test, official_transpose, validate_on_test, loader)
-        self.train_layout = MapLayout(Path(train_frames), {k: Path(v) for k, v in train_teachers.items()})
+        super().__init__(
+            image_size, channel_order_test, official_transpose, validate_on_test, loader
+        )
+        self.train_layout = MapLayout(
+            Path(train_frames), {k: Path(v) for k, v in train_teachers.items()}
+        )
         self.test_layout = MapLayout(
             Path(test_frames), {k: Path(v) for k, v in test_teachers.items()}, Path(test_labels)
         )

@@ -33,7 +33,9 @@ def stage_loss(student: Maps, teachers: Sequence[Maps], weights: Sequence[float]
     for weight, maps in zip(weights, teachers, strict=True):
         for prediction, target in zip(student, maps, strict=True):
             if prediction.shape != target.shape:
-                raise ValueError(f"student {tuple(prediction.shape)} vs teacher {tuple(target.shape)}")
+                raise ValueError(
+                    f"student {tuple(prediction.shape)} vs teacher {tuple(target.shape)}"
+                )
             total = total + weight * F.mse_loss(prediction, target)
     return total
 

@@ -105,9 +105,9 @@ class Student(_Backbone):
     """The frame-level student (``CyTran(9, 1, n_downsampling=4, depth=5, heads=5)``).
 
     ``forward`` maps (B, 9, H, W) to the frame score (B, 1) in (0, 1), a (B, 1, 4, 4) and a
-    (B, 1, 16, 16) map (both >= 0). It is convolutional throughout except the frame-score head,
-    whose flatten order follows the axes it is given: official checkpoints expect the official
-    transposed layout (B, 9, W, H), which the data module produces with ``official_transpose``.
+    (B, 1, 16, 16) map (both >= 0). Released checkpoints were trained on the loader's transposed
+    axes (B, 9, W, H): their kernels and the frame-score head's flatten order only fit that
+    layout, which the data modules produce with ``official_transpose``.
     """
 
     def __init__(self, config: StudentConfig) -> None:
@@ -138,7 +138,9 @@ class FrameAutoEncoder(_Backbone):
         return self.out_image(self.decoder(features, skips))
 
 
-def hand_over(autoencoder: FrameAutoEncoder | dict[str, torch.Tensor], student: Student) -> list[str]:
+def hand_over(
+    autoencoder: FrameAutoEncoder | dict[str, torch.Tensor], student: Student
+) -> list[str]:
     """Initialise ``student`` from phase-1 weights as ``main.py`` does: the layers whose shapes
     match (encoder, transformer, the 64->1 head convs, ``out_image``) are copied; a head layer
     with any tensor of another shape (``small.3``, ``medium.0``, ``high.0`` for the paper
@@ -148,9 +150,7 @@ def hand_over(autoencoder: FrameAutoEncoder | dict[str, torch.Tensor], student: 
     mismatched = {
         k.rsplit(".", 1)[0] for k, v in state.items() if k in target and target[k].shape != v.shape
     }
-    kept = {
-        k: v for k, v in state.items() if k in target and k.rsplit(".", 1)[0] not in mismatched
-    }
+    kept = {k: v for k, v in state.items() if k in target and k.rsplit(".", 1)[0] not in mismatched}
     student.load_state_dict(kept, strict=False)
     return sorted(set(state) - set(kept))
 

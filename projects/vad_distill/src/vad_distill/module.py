@@ -202,7 +202,9 @@ class VadDistill(pl.LightningModule):
         return [teacher_maps(batch, k) for k in range(len(self.hparams.teachers))]
 
     def _discriminator_step(self, optimizers: list, real: list, fake: tuple, mode: str) -> None:
-        for discriminator, optimizer, maps in zip(self.discriminators, optimizers, real, strict=True):
+        for discriminator, optimizer, maps in zip(
+            self.discriminators, optimizers, real, strict=True
+        ):
             optimizer.zero_grad()
             self.manual_backward(discriminator_loss(discriminator, maps, fake, mode))
             optimizer.step()
@@ -244,7 +246,9 @@ class VadDistill(pl.LightningModule):
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         student = self.student(batch["x"])
         size = len(batch["x"])
-        self.log("val/loss", stage_loss(student, self._teachers(batch), self.weights), batch_size=size)
+        self.log(
+            "val/loss", stage_loss(student, self._teachers(batch), self.weights), batch_size=size
+        )
         if self.hparams.select_on_test:
             self._outputs.append(self._collect(batch, student))
 

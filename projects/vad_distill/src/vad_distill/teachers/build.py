@@ -69,11 +69,12 @@ def build_teacher_maps(
     out: dict[str, Path],
     folds: int = 3,
     quantile: float = 0.99,
-    proposals: ProposalConfig = ProposalConfig(),
+    proposals: ProposalConfig | None = None,
 ) -> dict[str, dict[str, list[np.ndarray]]]:
     """Write the maps of teachers ``out`` (``{"motion": root, "appearance": root}``) for the
     ``(name, frames)`` videos; frame ``t`` is stored as ``<t>.npy``. Returns each teacher's
     per-frame 1x1 scores by video name."""
+    proposals = proposals or ProposalConfig()
     train_v = [_Video(n, f, propose(f, proposals)) for n, f in train]
     other_v = [_Video(n, f, propose(f, proposals)) for n, f in others]
     frame_scores: dict[str, dict[str, list[np.ndarray]]] = {}

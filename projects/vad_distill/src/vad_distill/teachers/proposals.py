@@ -3,6 +3,7 @@ greedy nearest-centroid tracker that gives each object a velocity."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ def detect(frame: np.ndarray, bg: np.ndarray, config: ProposalConfig, index: int
     """The objects of one grey frame: boxes of foreground components."""
     foreground = np.abs(frame - bg) > config.threshold
     foreground = ndimage.binary_opening(foreground, np.ones((config.opening,) * 2, bool))
-    labels, count = ndimage.label(foreground)
+    labels, _ = ndimage.label(foreground)
     objects = []
     for label, region in enumerate(ndimage.find_objects(labels), start=1):
         mask = labels[region] == label
@@ -66,7 +67,7 @@ def detect(frame: np.ndarray, bg: np.ndarray, config: ProposalConfig, index: int
 def track(per_frame: list[list[ObjectProposal]], max_link: float) -> None:
     """Set each object's velocity from its nearest unclaimed predecessor (greedy by distance);
     an object with none takes its successor's, and a lone one keeps (0, 0)."""
-    for previous, current in zip(per_frame, per_frame[1:], strict=False):
+    for previous, current in itertools.pairwise(per_frame):
         pairs = sorted(
             (np.hypot(c.centroid[0] - p.centroid[0], c.centroid[1] - p.centroid[1]), i, j)
             for i, p in enumerate(previous)
@@ -84,7 +85,9 @@ def track(per_frame: list[list[ObjectProposal]], max_link: float) -> None:
                 p.velocity = velocity
 
 
-def propose(frames: np.ndarray, config: ProposalConfig = ProposalConfig()) -> list[list[ObjectProposal]]:
+def propose(
+    frames: np.ndarray, config: ProposalConfig = ProposalConfig()
+) -> list[list[ObjectProposal]]:
     """Tracked objects of every frame of a (T, H, W[, 3]) uint8 video, with its own median as
     the background (each video is treated as one static scene)."""
     video = grey(frames)
