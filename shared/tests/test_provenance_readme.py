@@ -109,7 +109,9 @@ def test_timing_sections_come_from_the_run_records(monkeypatch, tmp_path):
         path = tmp_path / "demo" / "records" / arm / f"seed{seed}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {"arm": arm, "seed": seed, "wall_time_s": seconds, "commit": "a" * 40}
-        path.write_text(json.dumps({**record, "machine": describe_machine()}))
+        machine = {**describe_machine(), "cores": 2, "load_avg_1m": seconds / 4}
+        path.write_text(json.dumps({**record, "machine": machine}))
     text = readme.render_timing("demo:default")
+    assert "load average at the runs' starts was 2.5-9.0 (median 3.5) on 2 cores" in text
     assert "the reproduction's 3 runs took 1.0 min in all" in text
     assert "took 12 s (median of 2; 10-14 s)" in text and f"`{'a' * 10}`" in text

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from shared.bench_report import format_number
+from shared.formatting import format_number
 from shared.machine import describe_machine
 
 Work = Callable[[], Any]

@@ -12,17 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from shared.formatting import format_number
 from shared.paths import results_root
 from shared.readme import renderer
-
-
-def format_number(value: float) -> str:
-    """Three decimals for ratios and small rates, fewer as values grow (every bench table)."""
-    if abs(value) >= 1000:
-        return f"{value:.0f}"
-    if abs(value) >= 100:
-        return f"{value:.1f}"
-    return f"{value:.3f}"
 
 
 def _span(pair: list[float] | tuple[float, float] | None) -> str:

@@ -76,12 +76,22 @@ def render_timing(argument: str) -> str:
     total = sum(r["wall_time_s"] for r in records) / 60
     times = sorted(r["wall_time_s"] for r in own)
     commits = ", ".join(f"`{c[:10]}`" for c in dict.fromkeys(r["commit"] for r in records))
+    machine = records[-1]["machine"]
+    loads = sorted(r["machine"]["load_avg_1m"] for r in records if r["machine"].get("load_avg_1m"))
+    load = (
+        f" The 1-minute load average at the runs' starts was {loads[0]:.1f}-{loads[-1]:.1f} "
+        f"(median {statistics.median(loads):.1f}) on {machine.get('cores', '?')} cores: "
+        "above the core count, other work shared the machine and the times are that much longer "
+        "than on an idle one."
+        if loads
+        else ""
+    )
     return (
         f"Measured from the run records in `results/{name}/records/` (commit {commits}, "
-        f"{machine_label(records[-1]['machine'])}): the reproduction's {len(records)} runs took "
+        f"{machine_label(machine)}): the reproduction's {len(records)} runs took "
         f"{total:.1f} min in all; one run of the default config (`{arm}`, what `python train.py` "
         f"runs) took {statistics.median(times):.0f} s (median of {len(times)}; "
-        f"{times[0]:.0f}-{times[-1]:.0f} s).\n"
+        f"{times[0]:.0f}-{times[-1]:.0f} s).{load}\n"
     )
 
 
