@@ -121,10 +121,10 @@ def test_bootstrap_ci_contains_the_estimate_and_is_seeded():
     rng = np.random.default_rng(0)
     y = np.r_[np.ones(50), np.zeros(50)]
     s = np.r_[rng.normal(1, 1, 50), rng.normal(0, 1, 50)]
-    low, high = m.bootstrap_ci(m.auc, y, s, n=200, seed=3)
+    low, high = m.bootstrap_ci(m.auc, y, s, n=100, seed=3)
     assert low < m.auc(y, s) < high
-    assert (low, high) == m.bootstrap_ci(m.auc, y, s, n=200, seed=3)
-    assert (low, high) != m.bootstrap_ci(m.auc, y, s, n=200, seed=4)
+    assert (low, high) == m.bootstrap_ci(m.auc, y, s, n=100, seed=3)
+    assert (low, high) != m.bootstrap_ci(m.auc, y, s, n=100, seed=4)
 
 
 def test_cell_metrics_carries_every_key():

@@ -1,26 +1,48 @@
-"""`make bench`: what is timed and its target (the harness in :mod:`shared.bench` does the rest)."""
+"""`make bench`: what is timed (the harness in :mod:`shared.bench` does the rest): scoring
+throughput of every image detector at 32 px, and sampling throughput of the generators."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
-from deepfake_bench.module import Classifier
+from deepfake_bench import catalog  # noqa: F401
+from deepfake_bench.registry import DETECTORS, GENERATORS
+from deepfake_bench.synth.real_sources import SOURCES, sample_patches
 from shared.bench import Throughput
 
+BATCH = 64
 
-def train_step():
-    """One forward/backward/SGD step of the default module on a digits-sized batch."""
-    module = Classifier().train()
-    optimizer = module.configure_optimizers()["optimizer"]
-    images, labels = torch.randn(64, 3, 16, 16), torch.arange(64) % 10
 
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        module.compute_loss(images, labels)[0].backward()
-        optimizer.step()
+def detector_scoring(name: str):
+    """P(fake) of a 32 px batch with the detector's default (lite) settings."""
+    detector = DETECTORS.build(name).eval()
+    images = torch.randint(0, 256, (BATCH, 3, 32, 32), dtype=torch.uint8)
 
-    return step
+    def score() -> None:
+        with torch.no_grad():
+            detector.predict_proba(images)
+
+    return score
+
+
+def generator_sampling(name: str):
+    """``generate`` of 64 patches after a minimal fit (sampling cost does not depend on it)."""
+    reals = sample_patches(SOURCES[:3], BATCH, np.random.default_rng(0))[0]
+    generator = GENERATORS.build(name, **GENERATORS.entry(name).test_kwargs).fit(reals, 0)
+    return lambda: generator.generate(BATCH, reals, seed=0)
 
 
 def benchmarks() -> list[Throughput]:
-    return [Throughput("train step (digits ResNet, batch 64, 16 px)", train_step, items=64)]
+    detectors = [
+        Throughput(f"{name} scoring (batch {BATCH}, 32 px)", lambda n=name: detector_scoring(n),
+                   items=BATCH, inference=True)
+        for name in DETECTORS
+        if DETECTORS.entry(name).metadata["modality"] == "image"
+    ]  # fmt: skip
+    generators = [
+        Throughput(f"{name} sampling ({BATCH} patches, test settings)",
+                   lambda n=name: generator_sampling(n), items=BATCH, repeats=3, warmup=1)
+        for name in GENERATORS
+    ]  # fmt: skip
+    return detectors + generators

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from deepfake_bench import catalog  # noqa: F401  (fills the registries)
-from deepfake_bench.metrics import auc, cell_metrics, summarize_matrix
+from deepfake_bench.protocols import matrix_cells, square_summary, validation_aucs
 from deepfake_bench.registry import DETECTORS
 from shared.errors import ConfigError
 from shared.optim import OptimizerCallable
@@ -170,43 +170,27 @@ class CrossGeneratorMatrix(pl.LightningModule):
         probs, labels, generators = self._gather()
         if self.trainer.sanity_checking:  # a few batches: not every row's classes are in them
             return
-        values = []
-        for r, indices in enumerate(self.row_indices()):
-            keep = (generators == -1) | np.isin(generators, indices)
-            values.append(auc(labels[keep], probs[keep, r], "val", self.row_names[r]))
-            self.log(f"val/{self.row_names[r]}/auc", values[-1])
+        values = validation_aucs(probs, labels, generators, self.row_indices())
+        for name, value in zip(self.row_names, values, strict=True):
+            self.log(f"val/{name}/auc", value)
         self.log("val/auc_id", float(np.mean(values)), prog_bar=True)
 
     def on_test_epoch_end(self) -> None:
         probs, labels, generators = self._gather()
         columns = self.trainer.datamodule.generators
-        cells = []
-        for r, name in enumerate(self.row_names):
-            for k, column in enumerate(columns):
-                keep = (generators == -1) | (generators == k)
-                cell = cell_metrics(
-                    labels[keep], probs[keep, r], "test", column, self.threshold,
-                    self.bootstrap, seed=r * len(columns) + k,
-                )  # fmt: skip
-                cells.append({"train_generators": self.rows[r], "test_generator": column, **cell})
-                for key, value in cell.items():
-                    if not isinstance(value, list):
-                        self.log(f"test/{name}/{column}/{key}", float(value))
-        self.log_summary(cells, columns)
+        cells = matrix_cells(
+            probs, labels, generators, self.rows, columns, self.threshold, self.bootstrap
+        )
+        for cell in cells:
+            prefix = f"test/{'+'.join(cell['train_generators'])}/{cell['test_generator']}"
+            for key, value in cell.items():
+                if isinstance(value, (int, float)):
+                    self.log(f"{prefix}/{key}", float(value))
+        if (summary := square_summary(cells, self.row_names, columns)) is not None:
+            self.log("test/auc_id", summary.in_distribution)
+            self.log("test/auc_ood", summary.out_of_distribution)
+            self.log("test/auc_drop", summary.drop)
         self.write_cells(cells)
-
-    def log_summary(self, cells: list[dict], columns: list[str]) -> None:
-        """ID/OOD/drop over the square part of the matrix (rows that are single generators)."""
-        square = [r for r in self.row_names if r in columns]
-        if len(square) < 2:
-            return
-        table = {(c["train_generators"][0], c["test_generator"]): c["auc"] for c in cells
-                 if len(c["train_generators"]) == 1}  # fmt: skip
-        matrix = np.array([[table[row, col] for col in square] for row in square])
-        summary = summarize_matrix(matrix, square)
-        self.log("test/auc_id", summary.in_distribution)
-        self.log("test/auc_ood", summary.out_of_distribution)
-        self.log("test/auc_drop", summary.drop)
 
     def write_cells(self, cells: list[dict]) -> None:
         """The per-cell records (spec §10 fields this run knows) beside metrics.json."""

@@ -18,6 +18,6 @@ from shared.registry import Registry
 
 MODALITIES = ("image", "video", "audio", "audio_visual")
 
-DETECTORS: Registry[Any] = Registry("detector", "model.init_args.detector.name")
-GENERATORS: Registry[Any] = Registry("generator", "data.init_args.generators")
+DETECTORS: Registry[Any] = Registry("detector", "model.init_args.detector")
+GENERATORS: Registry[Any] = Registry("generator", "data.init_args.benchmark.generators")
 DATASETS: Registry[Any] = Registry("dataset", "data.init_args.dataset")

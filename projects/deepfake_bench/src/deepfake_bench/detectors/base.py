@@ -36,7 +36,7 @@ class Detector(nn.Module):
         """P(fake) in [0, 1] per item."""
         return torch.sigmoid(self.forward(x))
 
-    def check_modality(self, modality: str, field: str = "model.init_args.detector.name") -> None:
+    def check_modality(self, modality: str, field: str = "model.init_args.detector") -> None:
         """A clear error when a track feeds this detector data it cannot read."""
         if modality != self.modality:
             raise ConfigError(

@@ -1,0 +1,65 @@
+"""The cross-generator protocol's scoring, as pure functions of the scores (spec §6).
+
+Rows are detectors fitted on real-train vs the fakes of their training generator(s); columns are
+the test generators; every column uses the same real test set. Validation selects on a row's
+own generator(s) only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from deepfake_bench.metrics import auc, cell_metrics, summarize_matrix
+
+REAL = -1  # the generator index of real items
+
+
+def validation_aucs(
+    probs: np.ndarray, labels: np.ndarray, generators: np.ndarray, rows: Sequence[Sequence[int]]
+) -> list[float]:
+    """Each row's AUC on the reals vs the fakes of its own training generator(s) only."""
+    out = []
+    for r, indices in enumerate(rows):
+        keep = (generators == REAL) | np.isin(generators, indices)
+        out.append(auc(labels[keep], probs[keep, r], "val", "+".join(map(str, indices))))
+    return out
+
+
+def matrix_cells(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    generators: np.ndarray,
+    rows: Sequence[Sequence[str]],
+    columns: Sequence[str],
+    threshold: float = 0.5,
+    bootstrap: int = 0,
+) -> list[dict]:
+    """One metrics record per (row, column): ``probs`` (N, rows) scored on the reals plus the
+    column's fakes; bootstrap seeds are the cell's index, so reruns are identical."""
+    cells = []
+    for r, row in enumerate(rows):
+        for k, column in enumerate(columns):
+            keep = (generators == REAL) | (generators == k)
+            cell = cell_metrics(
+                labels[keep], probs[keep, r], "test", column, threshold, bootstrap,
+                seed=r * len(columns) + k,
+            )  # fmt: skip
+            cells.append({"train_generators": list(row), "test_generator": column, **cell})
+    return cells
+
+
+def auc_matrix(cells: list[dict], names: Sequence[str]) -> np.ndarray:
+    """The square AUC matrix of the single-generator rows named ``names`` (rows and columns)."""
+    table = {(c["train_generators"][0], c["test_generator"]): c["auc"] for c in cells
+             if len(c["train_generators"]) == 1}  # fmt: skip
+    return np.array([[table[row, col] for col in names] for row in names])
+
+
+def square_summary(cells: list[dict], row_names: Sequence[str], columns: Sequence[str]):
+    """ID/OOD/drop of the square part (single-generator rows that are also columns), or None."""
+    square = [r for r in row_names if r in columns]
+    if len(square) < 2:
+        return None
+    return summarize_matrix(auc_matrix(cells, square), square)

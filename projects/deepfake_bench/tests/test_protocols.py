@@ -1,0 +1,52 @@
+"""The cross-generator protocol with a stub detector whose score depends on the generator only."""
+
+import numpy as np
+import pytest
+
+from deepfake_bench.protocols import auc_matrix, matrix_cells, square_summary, validation_aucs
+
+COLUMNS = ["upsample_nn", "pca_gauss", "conv_ae"]
+
+
+def stub_scores(rows=3, n=20, seed=0):
+    """Reals (index -1) and 20 fakes per generator. Every row's stub ranks upsample_nn fakes
+    above all reals and scores the other fakes exactly like reals (same values)."""
+    rng = np.random.default_rng(seed)
+    real = rng.uniform(0, 0.5, n)
+    generators = np.r_[np.full(n, -1), np.repeat([0, 1, 2], n)]
+    labels = (generators >= 0).astype(float)
+    column = np.r_[real, rng.uniform(0.6, 1.0, n), real, real]
+    return np.repeat(column[:, None], rows, 1), labels, generators
+
+
+def test_three_by_three_matrix_has_the_expected_aucs_and_every_key():
+    probs, labels, generators = stub_scores()
+    cells = matrix_cells(probs, labels, generators, [[c] for c in COLUMNS], COLUMNS, bootstrap=20)
+    assert len(cells) == 9
+    assert {(c["train_generators"][0], c["test_generator"]) for c in cells} == {
+        (r, c) for r in COLUMNS for c in COLUMNS
+    }
+    matrix = auc_matrix(cells, COLUMNS)
+    assert np.allclose(matrix, [[1.0, 0.5, 0.5]] * 3, rtol=0, atol=1e-12)
+    for cell in cells:
+        assert {"auc", "ap", "eer", "eer_threshold", "acc", "balanced_acc", "tpr_at_fpr_1",
+                "tpr_at_fpr_5", "auc_ci95", "eer_ci95", "n_real", "n_fake"} <= set(cell)  # fmt: skip
+        assert (cell["n_real"], cell["n_fake"]) == (20, 20)
+    summary = square_summary(cells, COLUMNS, COLUMNS)
+    assert summary.in_distribution == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert summary.out_of_distribution == pytest.approx((0.5 * 4 + 1 * 2) / 6)
+    assert cells == matrix_cells(probs, labels, generators, [[c] for c in COLUMNS], COLUMNS,
+                                 bootstrap=20)  # fmt: skip
+
+
+def test_validation_sees_only_the_rows_own_generators():
+    probs, labels, generators = stub_scores()
+    assert validation_aucs(probs, labels, generators, [[0], [1], [0, 1]]) == [1.0, 0.5, 0.75]
+
+
+def test_a_pooled_row_is_no_part_of_the_square_summary():
+    probs, labels, generators = stub_scores(rows=2)
+    rows = [["upsample_nn"], ["pca_gauss", "conv_ae"]]
+    cells = matrix_cells(probs, labels, generators, rows, COLUMNS)
+    assert len(cells) == 6 and square_summary(cells, ["upsample_nn", "pca_gauss+conv_ae"],
+                                              COLUMNS) is None  # fmt: skip

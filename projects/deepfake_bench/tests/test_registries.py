@@ -1,0 +1,60 @@
+"""Contract tests over every registry entry: a new detector or generator is tested the moment
+it is registered."""
+
+import numpy as np
+import pytest
+import torch
+from deepfake_bench import catalog  # noqa: F401
+from deepfake_bench.module import CrossGeneratorMatrix, DetectorSpec
+from deepfake_bench.registry import DETECTORS, GENERATORS, MODALITIES
+
+from shared.errors import ConfigError
+from shared.testing.registry import registry_cases
+
+
+@pytest.mark.parametrize("entry", registry_cases(DETECTORS))
+def test_detector_trains_one_step_and_predicts_probabilities(entry, real_patches):
+    assert entry.metadata["modality"] in MODALITIES
+    assert {"input_size", "paper", "original"} <= set(entry.metadata)
+    torch.manual_seed(0)
+    detector = entry.builder(**entry.test_kwargs)
+    images = torch.from_numpy(real_patches[:8]).permute(0, 3, 1, 2).contiguous()
+    fakes = images.flip(-1) // 2
+    detector.prepare(images, fakes)
+    batch = detector.augment(torch.cat([images, fakes]), torch.Generator().manual_seed(0))
+    assert batch.shape == (16, 3, 32, 32) and batch.dtype == torch.uint8
+    labels = torch.cat([torch.zeros(8), torch.ones(8)])
+    logits = detector(batch)
+    assert logits.shape == (16,)
+    if detector.trains_by_gradient:
+        params = [p for p in detector.parameters() if p.requires_grad]
+        before = [p.detach().clone() for p in params]
+        optimizer = torch.optim.Adam(params, lr=1e-2)
+        torch.nn.functional.binary_cross_entropy_with_logits(logits, labels).backward()
+        optimizer.step()
+        assert any(not torch.equal(a, p) for a, p in zip(before, params, strict=True))
+    detector.eval()
+    probs = detector.predict_proba(batch)
+    assert probs.shape == (16,) and ((probs >= 0) & (probs <= 1)).all()
+
+
+@pytest.mark.parametrize("entry", registry_cases(GENERATORS))
+def test_generator_is_seeded_and_has_the_declared_shape(entry, real_patches):
+    make = lambda: entry.builder(**entry.test_kwargs).fit(real_patches, seed=0)  # noqa: E731
+    first, second = make(), make()
+    sources = real_patches[:6]
+    a, b = first.generate(6, sources, seed=3), second.generate(6, sources, seed=3)
+    assert a.dtype == np.uint8 and a.shape == (6, *entry.metadata["output_shape"])
+    assert np.array_equal(a, b)
+
+
+def test_unknown_detector_and_unknown_argument_name_the_field():
+    with pytest.raises(ConfigError, match=r"model\.init_args\.detector`"):
+        DetectorSpec("xception_9000").build()
+    with pytest.raises(ConfigError, match=r"model\.init_args\.detector\.args\.depth"):
+        DETECTORS.build("cnndet_lite", depth=3)
+
+
+def test_a_detector_asked_for_another_modality_is_refused():
+    with pytest.raises(ConfigError, match="reads image data only"):
+        CrossGeneratorMatrix(DetectorSpec("spectrum_lr"), ["upsample_nn"], modality="audio")
