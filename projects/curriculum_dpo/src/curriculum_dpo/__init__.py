@@ -1,0 +1,1 @@
+"""Curriculum DPO for diffusion and consistency models."""

@@ -1,0 +1,91 @@
+"""LoRA adapters on a diffusers UNet through peft, with the official target lists, and their
+export in the diffusers format that ``StableDiffusionPipeline.load_lora_weights`` reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from shared.errors import ConfigError
+
+# ``config/args_sd.py`` (attention projections) and ``config/args_lcm.py`` (every linear/conv).
+SD_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
+LCM_TARGETS = (
+    *SD_TARGETS,
+    "proj_in",
+    "proj_out",
+    "ff.net.0.proj",
+    "ff.net.2",
+    "conv1",
+    "conv2",
+    "conv_shortcut",
+    "downsamplers.0.conv",
+    "upsamplers.0.conv",
+    "time_emb_proj",
+)
+TARGETS = {"sd": SD_TARGETS, "lcm": LCM_TARGETS}
+ADAPTER = "dpo"
+
+
+def _matches(module_name: str, target: str) -> bool:
+    return module_name == target or module_name.endswith("." + target)
+
+
+def add_lora(
+    unet: torch.nn.Module,
+    targets: Sequence[str] | str = "sd",
+    *,
+    rank: int = 8,
+    alpha: float | None = None,
+    init: str | bool = "gaussian",
+    field: str = "model.lora_targets",
+) -> torch.nn.Module:
+    """Freeze ``unet`` and add a trainable LoRA (B = 0, so the adapted UNet starts equal to the
+    base) on ``targets`` (a preset name, ``sd`` or ``lcm``, or module-name suffixes). ``alpha``
+    defaults to ``rank`` (both official configs). A target no module of the UNet ends with is a
+    :class:`ConfigError` (peft only fails when none matches)."""
+    from peft import LoraConfig
+
+    names = TARGETS[targets] if isinstance(targets, str) and targets in TARGETS else targets
+    if isinstance(names, str):
+        raise ConfigError(field, names, f"one of {sorted(TARGETS)} or a list of module names")
+    modules = [name for name, _ in unet.named_modules()]
+    missing = [t for t in names if not any(_matches(m, t) for m in modules)]
+    if missing:
+        raise ConfigError(
+            field,
+            list(names),
+            "target modules that exist in the base UNet",
+            f"No module name ends with {missing}; the UNet has e.g. "
+            f"{[m for m in modules if m.count('.') >= 5][:3]}.",
+        )
+    unet.requires_grad_(False)
+    config = LoraConfig(
+        r=rank,
+        lora_alpha=alpha if alpha is not None else rank,
+        init_lora_weights=init,
+        target_modules=list(names),
+    )
+    unet.add_adapter(config, adapter_name=ADAPTER)
+    return unet
+
+
+def lora_state_dict(unet: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The adapter's weights with diffusers' key names (``...lora.down.weight``)."""
+    from diffusers.utils import convert_state_dict_to_diffusers
+    from peft.utils import get_peft_model_state_dict
+
+    state = get_peft_model_state_dict(unet, adapter_name=ADAPTER)
+    return convert_state_dict_to_diffusers(state)
+
+
+def save_lora(unet: torch.nn.Module, folder: str | Path) -> Path:
+    """Write ``pytorch_lora_weights.safetensors`` into ``folder``, loadable into a stock pipeline
+    with ``pipeline.load_lora_weights(folder)``."""
+    from diffusers import StableDiffusionPipeline
+
+    folder = Path(folder)
+    StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=lora_state_dict(unet))
+    return folder / "pytorch_lora_weights.safetensors"
