@@ -122,8 +122,8 @@ class FrozenClipMLP(nn.Module):
     stats=CLIP,
     paper="frozen OpenCLIP ViT-H/14 image features (1024-d) + MLP 8192-8192-384",
     test_kwargs={
-        "vision": {"image_size": 32, "patch_size": 8, "width": 32, "layers": 1, "heads": 2,
-                   "mlp_ratio": 2.0, "output_dim": 16},
+        "vision": {"img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2,
+                   "feature_dim": 16},
         "hidden": 32,
     },  # fmt: skip
 )
@@ -135,14 +135,16 @@ def clip_mlp(
     dropout: float = 0.5,
 ) -> nn.Module:
     """OpenCLIP's image tower ``clip_model`` with ``pretrained`` weights (an open_clip tag,
-    ``hf-hub:org/name`` or a file), or a random tower of the ``vision`` settings
-    (``open_clip.transformer.VisionTransformer``), frozen, with the MLP head."""
-    import open_clip
-    from open_clip.transformer import VisionTransformer
-
+    ``hf-hub:org/name`` or a file), or a random stand-in tower of the ``vision`` settings (a
+    timm ViT: ``img_size``, ``patch_size``, ``embed_dim``, ``depth``, ``num_heads``,
+    ``feature_dim``), frozen, with the MLP head."""
     if vision is not None:
-        encoder = VisionTransformer(**vision)
-        return FrozenClipMLP(encoder, vision.get("output_dim", 512), hidden, dropout)
+        import timm
+
+        settings = dict(vision)
+        feature_dim = settings.pop("feature_dim", 64)
+        encoder = timm.create_model("vit_base_patch16_224", pretrained=False, num_classes=feature_dim, **settings)
+        return FrozenClipMLP(encoder, feature_dim, hidden, dropout)
     if pretrained is None:
         raise ConfigError(
             "model.init_args.backbone.args.pretrained",
@@ -152,6 +154,8 @@ def clip_mlp(
         )
 
     def create(source: str | Path) -> nn.Module:
+        import open_clip  # slow to import: only once the weights are found
+
         if isinstance(source, Path) or not str(source).startswith("hf-hub:"):
             return open_clip.create_model(clip_model, pretrained=str(source))
         return open_clip.create_model(str(source))
