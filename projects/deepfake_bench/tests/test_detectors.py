@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import torch
-
 from deepfake_bench.detectors.cnndet import CNNDetection
 from deepfake_bench.detectors.f3net import FADHead, band_mask, dct_matrix
 from deepfake_bench.detectors.probe import Probe
 from deepfake_bench.detectors.spectrum_lr import SpectrumLR, radial_bins
+
 from shared.errors import ConfigError
 
 

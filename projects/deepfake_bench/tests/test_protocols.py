@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from deepfake_bench.protocols import auc_matrix, matrix_cells, square_summary, validation_aucs
 
 COLUMNS = ["upsample_nn", "pca_gauss", "conv_ae"]

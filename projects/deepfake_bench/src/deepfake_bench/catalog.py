@@ -3,11 +3,19 @@ smallest settings that still exercise its code (``test_kwargs``, used by the con
 
 from __future__ import annotations
 
+from deepfake_bench.data.biodeepav import LAYOUT as BIODEEP_LAYOUT
+from deepfake_bench.data.biodeepav import SOURCE as BIODEEP_SOURCE
+from deepfake_bench.data.biodeepav import read_biodeepav
+from deepfake_bench.data.deepfakebench_json import LAYOUT as DFB_LAYOUT
+from deepfake_bench.data.deepfakebench_json import SOURCE as DFB_SOURCE
+from deepfake_bench.data.deepfakebench_json import read_deepfakebench_json
+from deepfake_bench.data.image_folders import LAYOUT as IMAGE_LAYOUT
+from deepfake_bench.data.image_folders import discover_folders, read_manifest
 from deepfake_bench.detectors.cnndet import CNNDetection
 from deepfake_bench.detectors.f3net import F3Net
 from deepfake_bench.detectors.probe import Probe
 from deepfake_bench.detectors.spectrum_lr import SpectrumLR
-from deepfake_bench.registry import DETECTORS, GENERATORS
+from deepfake_bench.registry import DATASETS, DETECTORS, GENERATORS
 from deepfake_bench.synth.generators.conv_ae import ConvAE
 from deepfake_bench.synth.generators.dcgan import DCGAN
 from deepfake_bench.synth.generators.ddpm import DDPM
@@ -65,4 +73,22 @@ GENERATORS.register(
 GENERATORS.register(
     "ddpm", DDPM, modality="image", output_shape=(32, 32, 3), fingerprint="diffusion sampling",
     test_kwargs={"steps": 2, "timesteps": 10, "sample_steps": 3, "base": 8},
+)  # fmt: skip
+
+DATASETS.register(
+    "image_folders", discover_folders, modality="image", layout=IMAGE_LAYOUT,
+    source="CNNDetection / UnivFD test sets (github.com/PeterWang512/CNNDetection)",
+    splits=("train", "val", "test"),
+)  # fmt: skip
+DATASETS.register(
+    "dfb_manifest", read_manifest, modality="image", layout="<root>/manifest.csv",
+    source="a DFB-Synth build (deepfake_bench.synth.build)", splits=("train", "val", "test"),
+)  # fmt: skip
+DATASETS.register(
+    "deepfakebench_json", read_deepfakebench_json, modality="video", layout=DFB_LAYOUT,
+    source=DFB_SOURCE, splits=("train", "val", "test"),
+)  # fmt: skip
+DATASETS.register(
+    "biodeepav", read_biodeepav, modality="video", layout=BIODEEP_LAYOUT, source=BIODEEP_SOURCE,
+    splits=("test",),
 )  # fmt: skip

@@ -11,7 +11,7 @@ Validation scores each row on its *own* generator(s) only (``val/auc_id``, the c
 monitor): no test generator, no test data is used for selection. Test scores every row on
 every generator's column against the same real test set: ``test/<row>/<column>/<metric>`` for
 every cell, ``test/auc_id``, ``test/auc_ood``, ``test/auc_drop`` (spec §5), and a per-cell
-record file ``cells.json`` in the run folder.
+record file in the run folder (``cells-last.json``, ``cells-best.json``).
 """
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         self.write_cells(cells)
 
     def write_cells(self, cells: list[dict]) -> None:
-        """The per-cell records (spec §10 fields this run knows) beside metrics.json."""
+        """The per-cell records (the spec §10 fields this run knows) beside metrics.json."""
         log_dir = self.trainer.log_dir
         if not log_dir or not self.trainer.is_global_zero:
             return
@@ -202,6 +202,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
              "seed": int(self.trainer.datamodule.benchmark.seed), **cell}
             for cell in cells
         ]  # fmt: skip
-        target = Path(log_dir) / ("cells-best.json" if (Path(log_dir) / "cells.json").exists()
-                                  else "cells.json")  # fmt: skip
+        # the CLI tests the last weights, then the best-on-validation checkpoint
+        done = (Path(log_dir) / "cells-last.json").exists()
+        target = Path(log_dir) / ("cells-best.json" if done else "cells-last.json")
         target.write_text(json.dumps(records, indent=1) + "\n")

@@ -24,6 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from deepfake_bench import catalog  # noqa: F401  (fills the registries)
 from deepfake_bench.registry import GENERATORS
 from deepfake_bench.synth.real_sources import SOURCES, sample_patches
 from shared.errors import ConfigError

@@ -1,0 +1,67 @@
+"""Every config in configs/ is parsed by the repository CLI and run in-process, shrunk (a tiny
+DFB-Synth build in the test's temporary folder)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shared.cli import ReproCLI
+
+PROJECT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((PROJECT / "configs").rglob("*.yaml"))
+TINY_GENERATORS = (
+    "{upsample_nn: {}, pca_gauss: {n_components: 4}, conv_ae: {steps: 1, width: 8},"
+    " dcgan: {steps: 1, batch_size: 4, width: 8},"
+    " ddpm: {steps: 1, timesteps: 4, sample_steps: 2, base: 8}}"
+)
+
+
+def shrink(tmp_path: Path) -> list[str]:
+    return [
+        "--trainer.max_epochs=1",
+        "--trainer.limit_train_batches=1",
+        "--trainer.enable_progress_bar=false",
+        "--model.init_args.bootstrap=0",
+        f"--data.init_args.data_root={tmp_path}",
+        f"--data.init_args.benchmark.generator_args={TINY_GENERATORS}",
+        "--data.init_args.benchmark.n_real=[16, 8, 8]",
+        "--data.init_args.benchmark.n_fake=[8, 4, 8]",
+        "--data.init_args.loader={batch_size: 8}",
+    ]
+
+
+def test_every_config_is_covered():
+    assert {p.name for p in CONFIGS} >= {"default.yaml", "smoke.yaml"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
+def test_config_runs_shrunk(config, tmp_path):
+    args = ["--config", str(config), *shrink(tmp_path)]
+    if config.stem == "default":
+        args.append("--model.init_args.detector.args={stem_stride: 2, widths: [8, 16]}")
+    cli = ReproCLI(PROJECT.name, config.stem, args=args)
+    summary = cli.fit_and_test()
+    rows, columns = cli.model.row_names, cli.datamodule.generators
+    for row in rows:
+        for column in columns:
+            assert 0.0 <= summary["last"][f"test/{row}/{column}/auc"] <= 1.0
+    assert {"test/auc_id", "test/auc_ood", "test/auc_drop"} <= set(summary["best"])
+    cells = json.loads((Path(summary["run_dir"]) / "cells-best.json").read_text())
+    assert len(cells) == len(rows) * len(columns)
+    assert cells[0]["detector"] == cli.model.detector_name
+
+
+def test_default_config_is_the_image_matrix_of_cnndet_lite():
+    cli = ReproCLI(PROJECT.name, "default", args=["--config", str(PROJECT / "configs/default.yaml")],
+                   instantiate=False)  # fmt: skip
+    config = cli.config
+    model, data = config.model.init_args, config.data.init_args
+    assert model.detector.name == "cnndet_lite"
+    assert model.train_generators == list(data.benchmark.generators)
+    assert list(data.benchmark.generators) == ["upsample_nn", "pca_gauss", "conv_ae", "dcgan",
+                                               "ddpm"]  # fmt: skip
+    assert model.optimizer.class_path == "torch.optim.Adam"
+    assert list(data.benchmark.n_real) == [1200, 200, 400]
+    assert list(data.benchmark.n_fake) == [600, 100, 400]
