@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 
 from shared.data.loader import Loader
 from shared.errors import check_range
+from shared.paths import data_root
 from shared.vad.rbdc import Track
 from shared.vad.shapes import VERSION, ShapesVADConfig, SyntheticVideo, generate, paste_anomaly
 from vad_distill.data import ChannelOrder, MapLayout, TeacherMapDataset, check_teachers
@@ -78,7 +79,9 @@ class _MapDataModule(pl.LightningDataModule):
 
 
 class FastAedDataModule(_MapDataModule):
-    """A dataset in the released loaders' layout (spec §8), e.g. Avenue at 640x360.
+    """A dataset in the released loaders' layout (spec §8), e.g. Avenue at 640x360. Relative
+    paths are under ``root`` (default: ``DATA_ROOT``, else ``<repo>/data``), as the keys of the
+    official ``config.json`` (``av_train_data_path`` ...) are.
 
     Args:
         train_frames: ``<video>/<frame>.png`` folders of the training split.
@@ -86,6 +89,7 @@ class FastAedDataModule(_MapDataModule):
         test_labels: ``<video>.txt`` (or ``<video[:2]>.txt``) frame labels.
         train_teachers: teacher name -> map root of the training frames (in teacher order).
         test_teachers: teacher name -> map root of the test frames (same names).
+        root: the folder relative paths start from.
         image_size: (H, W) of every frame (official: 360, 640; resize ShanghaiTech first).
         channel_order_test: ``train_order`` or the released Avenue test order ``official_avenue``.
         official_transpose: the released (C, W, H) axes (for official checkpoints).
@@ -100,6 +104,7 @@ class FastAedDataModule(_MapDataModule):
         test_labels: str,
         train_teachers: dict[str, str],
         test_teachers: dict[str, str],
+        root: str | None = None,
         image_size: tuple[int, int] = (360, 640),
         channel_order_test: ChannelOrder = "train_order",
         official_transpose: bool = False,
@@ -109,11 +114,12 @@ class FastAedDataModule(_MapDataModule):
         super().__init__(
             image_size, channel_order_test, official_transpose, validate_on_test, loader
         )
+        base = data_root(root)
         self.train_layout = MapLayout(
-            Path(train_frames), {k: Path(v) for k, v in train_teachers.items()}
+            base / train_frames, {k: base / v for k, v in train_teachers.items()}
         )
         self.test_layout = MapLayout(
-            Path(test_frames), {k: Path(v) for k, v in test_teachers.items()}, Path(test_labels)
+            base / test_frames, {k: base / v for k, v in test_teachers.items()}, base / test_labels
         )
 
 
