@@ -94,3 +94,20 @@ def test_probe_lite_pretraining_uses_reals_only_and_freezes_the_encoder(real_pat
     probe.prepare(images, torch.zeros(0, 3, 32, 32, dtype=torch.uint8))  # no fakes needed
     assert any(not torch.equal(before[k], v) for k, v in probe.encoder.state_dict().items())
     assert not any(p.requires_grad for p in probe.encoder.parameters())
+
+
+def test_frame_video_score_is_the_mean_of_frame_probabilities():
+    from deepfake_bench.detectors.frame_video import FrameVideo
+
+    video = FrameVideo(frame_args={"widths": (8, 16), "stem_stride": 2}).eval()
+    clips = torch.rand(2, 3, 3, 32, 32)
+    frames = video.frame.predict_proba(clips.flatten(0, 1)).view(2, 3)
+    assert torch.allclose(video.predict_proba(clips), frames.mean(1))
+    assert torch.allclose(torch.sigmoid(video(clips)), frames.mean(1), atol=1e-5)
+
+
+def test_frame_video_refuses_a_non_image_frame_detector():
+    from deepfake_bench.detectors.frame_video import FrameVideo
+
+    with pytest.raises(ConfigError, match="frame_detector"):
+        FrameVideo("frame_cnn")

@@ -18,11 +18,13 @@ def test_detector_trains_one_step_and_predicts_probabilities(entry, real_patches
     assert {"input_size", "paper", "original"} <= set(entry.metadata)
     torch.manual_seed(0)
     detector = entry.builder(**entry.test_kwargs)
-    images = torch.from_numpy(real_patches[:8]).permute(0, 3, 1, 2).contiguous()
+    images = torch.from_numpy(real_patches[:16]).permute(0, 3, 1, 2).contiguous()
+    shape = {"image": (8, 3, 32, 32), "video": (8, 2, 3, 32, 32)}[entry.metadata["modality"]]
+    images = images[: shape[0] * (shape[1] if len(shape) == 5 else 1)].reshape(shape)
     fakes = images.flip(-1) // 2
     detector.prepare(images, fakes)
     batch = detector.augment(torch.cat([images, fakes]), torch.Generator().manual_seed(0))
-    assert batch.shape == (16, 3, 32, 32) and batch.dtype == torch.uint8
+    assert batch.shape == (16, *shape[1:]) and batch.dtype == torch.uint8
     labels = torch.cat([torch.zeros(8), torch.ones(8)])
     logits = detector(batch)
     assert logits.shape == (16,)

@@ -13,6 +13,7 @@ from deepfake_bench.data.image_folders import LAYOUT as IMAGE_LAYOUT
 from deepfake_bench.data.image_folders import discover_folders, read_manifest
 from deepfake_bench.detectors.cnndet import CNNDetection
 from deepfake_bench.detectors.f3net import F3Net
+from deepfake_bench.detectors.frame_video import FrameVideo
 from deepfake_bench.detectors.probe import Probe
 from deepfake_bench.detectors.spectrum_lr import SpectrumLR
 from deepfake_bench.registry import DATASETS, DETECTORS, GENERATORS
@@ -91,4 +92,11 @@ DATASETS.register(
 DATASETS.register(
     "biodeepav", read_biodeepav, modality="video", layout=BIODEEP_LAYOUT, source=BIODEEP_SOURCE,
     splits=("test",),
+)  # fmt: skip
+
+DETECTORS.register(
+    "frame_cnn", FrameVideo, modality="video", input_size=32,
+    paper="DeepfakeBench frame-level detectors (Yan et al., NeurIPS 2023 D&B): mean of frames",
+    original="any image detector per frame at its size (e.g. f3net_lite size=full), 32 frames",
+    test_kwargs={"frame_args": {"widths": (8, 16), "stem_stride": 2}},
 )  # fmt: skip

@@ -76,6 +76,8 @@ class CrossGeneratorMatrix(pl.LightningModule):
         modality: str = "image",
     ) -> None:
         super().__init__()
+        if isinstance(detector, dict):  # as a checkpoint's hyperparameters hold it
+            detector = DetectorSpec(**detector)
         self.save_hyperparameters(ignore=["optimizer"])
         self.detector_name = detector.name
         rows = train_generators or ["upsample_nn", "pca_gauss", "conv_ae", "dcgan", "ddpm"]
