@@ -258,6 +258,16 @@ class DiffusionDBDataModule(pl.LightningDataModule):
     def train_mean_target(self) -> torch.Tensor:
         return self.datasets["train"].targets.mean(0)
 
+    def prompt_index(self, limit: int) -> tuple[list[str], torch.Tensor]:
+        """Up to ``limit`` distinct training prompts (first occurrence order) and their float16
+        embeddings, for nearest-prompt look-ups."""
+        train = self.datasets["train"]
+        first: dict[str, int] = {}
+        for i, sample in enumerate(train.samples):
+            if sample.prompt is not None and len(first) < limit:
+                first.setdefault(sample.prompt, i)
+        return list(first), train.targets[list(first.values())].half()
+
     def train_dataloader(self) -> DataLoader:
         train = self.datasets["train"]
         if self.curriculum is not None:

@@ -43,6 +43,8 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
             ``normalized`` embedding (the white-box U-Net).
         optimizer: the optimiser (official AdamW lr 1e-4).
         lr_scheduler: the schedule; ``IterationCosineLR`` steps per batch, others per epoch.
+        index_prompts: how many distinct training prompts (with their embeddings, float16) the
+            checkpoint keeps for ``predict``'s nearest prompts (0: none).
     """
 
     monitor = "val/cosine"
@@ -58,6 +60,7 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         classifier_input: ClassifierInput = "raw",
         optimizer: OptimizerCallable = AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
+        index_prompts: int = 20_000,
     ) -> None:
         super().__init__()
         check_range("model.init_args.num_classes", num_classes, 1)
@@ -71,7 +74,10 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         self.net = PromptPredictor(backbone.build(), num_classes, mean, std, classifier_input)
         self.objective, self.bce_weight, self.huber_weight = objective, bce_weight, huber_weight
         self.num_classes = num_classes
+        self.index_prompts = index_prompts
         self.vocabulary: list[str] | None = None
+        self.image_size: int | None = None
+        self.prompt_index: tuple[list[str], torch.Tensor] | None = None
         self.val_cosine, self.test_cosine, self.test_mean_baseline = MeanMetric(), MeanMetric(), MeanMetric()
         self.train_mean_target: torch.Tensor | None = None
 
@@ -87,6 +93,9 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
                     "model.init_args.num_classes", self.num_classes, f"{len(vocabulary)}, the vocabulary size"
                 )
             self.vocabulary = list(vocabulary.words)
+        self.image_size = getattr(data, "image_size", None)
+        if self.index_prompts and hasattr(data, "prompt_index"):
+            self.prompt_index = data.prompt_index(self.index_prompts)
 
     def losses(self, batch: tuple) -> dict[str, torch.Tensor]:
         images, targets, labels, _ = batch
@@ -123,9 +132,13 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["vocabulary"] = self.vocabulary
+        checkpoint["image_size"] = self.image_size
+        checkpoint["prompt_index"] = self.prompt_index
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.vocabulary = checkpoint.get("vocabulary")
+        self.image_size = checkpoint.get("image_size")
+        self.prompt_index = checkpoint.get("prompt_index")
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = self.optimizer(self.parameter_groups())
