@@ -49,7 +49,7 @@ class ToyBase:
     widths: tuple[int, int] = (32, 64)
     hidden_size: int = 32
     max_length: int = 8  # prompt tokens (77 in Stable Diffusion; one colour word needs 3)
-    pretrain_steps: int = 200
+    pretrain_steps: int = 120
     batch_size: int = 32
     lr: float = 2e-3
     empty_prompt_rate: float = 0.1  # so that classifier-free guidance has an unconditional model
