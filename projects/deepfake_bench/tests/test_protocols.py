@@ -50,3 +50,14 @@ def test_a_pooled_row_is_no_part_of_the_square_summary():
     cells = matrix_cells(probs, labels, generators, rows, COLUMNS)
     assert len(cells) == 6 and square_summary(cells, ["upsample_nn", "pca_gauss+conv_ae"],
                                               COLUMNS) is None  # fmt: skip
+
+
+def test_leave_one_out_rows_are_read_on_the_generator_they_left_out():
+    from deepfake_bench.protocols import logo_aucs, logo_rows
+
+    rows = logo_rows(COLUMNS)
+    assert rows == [["pca_gauss", "conv_ae"], ["upsample_nn", "conv_ae"],
+                    ["upsample_nn", "pca_gauss"]]  # fmt: skip
+    probs, labels, generators = stub_scores()
+    held_out = logo_aucs(matrix_cells(probs, labels, generators, rows, COLUMNS), COLUMNS)
+    assert held_out == pytest.approx({"upsample_nn": 1.0, "pca_gauss": 0.5, "conv_ae": 0.5})

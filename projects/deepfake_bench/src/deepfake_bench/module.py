@@ -10,7 +10,8 @@ over all of them is the same as one Adam per row. Before the first step, each de
 Validation scores each row on its *own* generator(s) only (``val/auc_id``, the checkpoint
 monitor): no test generator, no test data is used for selection. Test scores every row on
 every generator's column against the same real test set: ``test/<row>/<column>/<metric>`` for
-every cell, ``test/auc_id``, ``test/auc_ood``, ``test/auc_drop`` (spec §5), and a per-cell
+every cell, ``test/auc_id``, ``test/auc_ood``, ``test/auc_drop`` (spec §5) over the square part,
+``test/logo/<generator>/auc`` and ``test/auc_logo`` for leave-one-out rows, and a per-cell
 record file in the run folder (``cells-last.json``, ``cells-best.json``).
 """
 
@@ -28,7 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from deepfake_bench import catalog  # noqa: F401  (fills the registries)
-from deepfake_bench.protocols import matrix_cells, square_summary, validation_aucs
+from deepfake_bench.protocols import logo_aucs, matrix_cells, square_summary, validation_aucs
 from deepfake_bench.registry import DETECTORS
 from shared.errors import ConfigError
 from shared.optim import OptimizerCallable
@@ -192,6 +193,10 @@ class CrossGeneratorMatrix(pl.LightningModule):
             self.log("test/auc_id", summary.in_distribution)
             self.log("test/auc_ood", summary.out_of_distribution)
             self.log("test/auc_drop", summary.drop)
+        if held_out := logo_aucs(cells, columns):
+            for generator, value in held_out.items():
+                self.log(f"test/logo/{generator}/auc", value)
+            self.log("test/auc_logo", float(np.mean(list(held_out.values()))))
         self.write_cells(cells)
 
     def write_cells(self, cells: list[dict]) -> None:

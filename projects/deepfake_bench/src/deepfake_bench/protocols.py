@@ -63,3 +63,21 @@ def square_summary(cells: list[dict], row_names: Sequence[str], columns: Sequenc
     if len(square) < 2:
         return None
     return summarize_matrix(auc_matrix(cells, square), square)
+
+
+def logo_rows(generators: Sequence[str]) -> list[list[str]]:
+    """Leave-one-generator-out rows: row j pools every generator but ``generators[j]``."""
+    return [[g for g in generators if g != held_out] for held_out in generators]
+
+
+def logo_aucs(cells: list[dict], columns: Sequence[str]) -> dict[str, float]:
+    """``held-out generator -> AUC`` of every leave-one-out row on the generator it left out
+    (rows that pool every column but exactly one)."""
+    out = {}
+    for cell in cells:
+        left_out = set(columns) - set(cell["train_generators"])
+        if len(cell["train_generators"]) == len(columns) - 1 and left_out == {
+            cell["test_generator"]
+        }:
+            out[cell["test_generator"]] = cell["auc"]
+    return out
