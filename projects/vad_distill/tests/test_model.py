@@ -18,6 +18,8 @@ from vad_distill.model import (
     preset,
 )
 
+from shared.errors import ConfigError
+
 OFFICIAL = json.loads((Path(__file__).parent / "official_keys.json").read_text())
 AVENUE = preset("avenue_640x360")
 
@@ -107,3 +109,15 @@ def test_presets():
     assert set(PRESETS) == {"avenue_640x360", "shanghai_640x360", "ped2", "tiny"}
     assert PRESETS["shanghai_640x360"] == PRESETS["avenue_640x360"]
     assert PRESETS["ped2"].image_size == (240, 360) and PRESETS["tiny"].dim == 64
+
+
+@torch.no_grad()
+def test_sigmoid_map_heads_keep_the_state_dict():
+    """The dead-head guard changes no parameter: a released checkpoint still loads strictly."""
+    guarded = Student(preset("avenue_640x360", map_activation="sigmoid"))
+    guarded.load_state_dict(Student(AVENUE).state_dict(), strict=True)
+    tiny = Student(preset("tiny", map_activation="sigmoid")).eval()
+    _, m, h = tiny(torch.randn(1, 9, 64, 64))
+    assert 0 < float(m.min()) and float(h.max()) < 1
+    with pytest.raises(ConfigError, match="map_activation"):
+        preset("tiny", map_activation="tanh")

@@ -16,6 +16,10 @@ from torch import nn
 from shared.errors import ConfigError
 from vad_distill.blocks import Decoder, Encoder, Transformer
 
+# The last activation of the 4x4 and 16x16 heads: ReLU as released; a sigmoid is our dead-head
+# guard (a ReLU whose input is negative everywhere never recovers). No parameters either way.
+MAP_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid}
+
 
 @dataclass(frozen=True)
 class StudentConfig:
@@ -33,6 +37,13 @@ class StudentConfig:
     proj_kernel: int = 3
     head_width: int = 64
     dropout: float = 0.0
+    map_activation: str = "relu"
+
+    def __post_init__(self) -> None:
+        if self.map_activation not in MAP_ACTIVATIONS:
+            raise ConfigError(
+                "model.map_activation", self.map_activation, f"one of {sorted(MAP_ACTIVATIONS)}"
+            )
 
     @property
     def dim(self) -> int:
@@ -57,12 +68,12 @@ def preset(name: str, **overrides: object) -> StudentConfig:
     return replace(PRESETS[name], **overrides)
 
 
-def _map_head(dim: int, width: int, size: int) -> nn.Sequential:
+def _map_head(dim: int, width: int, size: int, activation: str) -> nn.Sequential:
     return nn.Sequential(
         nn.Conv2d(dim, width, 3, padding=1),
         nn.ReLU(),
         nn.Conv2d(width, 1, 3, padding=1),
-        nn.ReLU(),
+        MAP_ACTIVATIONS[activation](),
         nn.AdaptiveMaxPool2d((size, size)),
     )
 
@@ -90,8 +101,8 @@ class _Backbone(nn.Module):
         # The frame-score head flattens a 2x2 max-pool: 4 * channels inputs (the official
         # student hard-codes 1024 = 4 * 256).
         self.small = _score_head(4 * head_channels)
-        self.medium = _map_head(head_channels, c.head_width, 4)
-        self.high = _map_head(head_channels, c.head_width, 16)
+        self.medium = _map_head(head_channels, c.head_width, 4, c.map_activation)
+        self.high = _map_head(head_channels, c.head_width, 16, c.map_activation)
         # Unused by the student; kept so auto-encoder and student checkpoints share it.
         self.out_image = nn.Conv2d(2 * c.ngf, 3, kernel_size=1)
 

@@ -69,6 +69,8 @@ class VadDistill(pl.LightningModule):
         lr_scheduler: schedule of the student and of the auto-encoder, per epoch of its phase.
         head_bias: dead-head guard: initial bias of the 64->1 convs of the map heads (after the
             hand-over); ``None`` keeps the released initialisation.
+        map_activation: last activation of the map heads: ``relu`` as released, or ``sigmoid``
+            (a dead-head guard; the state dict is the same).
         filter_support: taps of the temporal Gaussian (official 301).
         filter_sigma: its sigma (official 21).
         macro_convention: single-class videos in the macro AUC (official ``nan_is_one``).
@@ -92,6 +94,7 @@ class VadDistill(pl.LightningModule):
         discriminator_optimizer: OptimizerCallable = OfficialAdam,
         lr_scheduler: LRSchedulerCallable | None = OfficialStepLR,
         head_bias: float | None = None,
+        map_activation: Literal["relu", "sigmoid"] = "relu",
         filter_support: int = 301,
         filter_sigma: float = 21.0,
         macro_convention: MacroConvention = "nan_is_one",
@@ -126,7 +129,7 @@ class VadDistill(pl.LightningModule):
             )
         check_range("model.ae_epochs", ae_epochs, 0)
         check_range("model.adv_weight", adv_weight, 0.0)
-        self.config = preset(preset_name)
+        self.config = preset(preset_name, map_activation=map_activation)
         self.student = Student(self.config)
         self.autoencoder = FrameAutoEncoder(self.config)
         self.discriminators = nn.ModuleList(StageDiscriminator() for _ in teachers)
