@@ -82,13 +82,15 @@ def test_curriculum_prefixes_are_easy_first(diffusiondb, tmp_path):
     np.savez(history, cosines=cosines, stems=np.asarray(stems), epochs=np.array([0, 1]))
     curriculum = Curriculum(str(history), "clip", weights=(0.5, 0.5), start_stage=2)
     data = DiffusionDBDataModule(str(root), image_size=16, vocab_size=4, split="official",
-                                 test_parts=(2,), curriculum=curriculum)  # fmt: skip
+                                 test_parts=(2,), curriculum=curriculum,
+                                 loader=Loader(batch_size=2))  # fmt: skip
     data.trainer = SimpleNamespace(reload_dataloaders_every_n_epochs=1, current_epoch=0)
     data.setup("fit")
     assert data.order.tolist() == [1, 3, 2, 4, 0]  # scores 0.85, 0.55, 0.5, 0.15, 0.1
     assert sorted(data.train_dataloader().dataset.indices) == [1, 3]  # int(5 / 2)
     data.trainer.current_epoch = 1
     assert len(data.train_dataloader().dataset) == 5
+    assert data.planned_steps(3) == 1 + 3 + 3  # batches of 2 over 2, 5, 5 samples
     data.trainer.reload_dataloaders_every_n_epochs = 0
     data.datasets = {}
     with pytest.raises(ConfigError, match="reload_dataloaders_every_n_epochs"):

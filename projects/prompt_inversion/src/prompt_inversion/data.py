@@ -30,7 +30,7 @@ from prompt_inversion.vocab import Vocabulary, build_vocabulary, nltk_tagger
 from shared.data.errors import DatasetFormatError
 from shared.data.loader import Loader
 from shared.errors import ConfigError
-from shared.paths import data_root
+from shared.paths import data_root, runs_root
 
 Layout = Literal["diffusiondb", "official_csv"]
 SplitMode = Literal["grouped", "official"]
@@ -78,7 +78,8 @@ class Curriculum:
 
     Args:
         history: the ``cosine_history.npz`` that :class:`prompt_inversion.callbacks.CosineHistory`
-            wrote in that run's folder (same data, same split).
+            wrote in that run's folder (same data, same split); a relative path is read from
+            ``<runs root>/prompt_inversion/`` (e.g. ``vit_vanilla/version_0/cosine_history.npz``).
         model: whose official weights and first stage to use (``vit``, ``swin``, ``clip``,
             ``unet``) unless ``weights`` / ``start_stage`` are given.
         weights: one weight per recorded epoch, later epochs weighing more.
@@ -229,7 +230,9 @@ class DiffusionDBDataModule(pl.LightningDataModule):
 
     def curriculum_order(self) -> np.ndarray:
         """Training indices easy first, from the recorded history of the same training set."""
-        path = Path(self.curriculum.history)
+        path = Path(self.curriculum.history).expanduser()
+        if not path.is_absolute():
+            path = runs_root() / "prompt_inversion" / path
         if not path.is_file():
             raise ConfigError("data.init_args.curriculum.history", str(path), "an existing cosine_history.npz")
         record = np.load(path)
@@ -251,6 +254,12 @@ class DiffusionDBDataModule(pl.LightningDataModule):
             return count
         _, start = self.curriculum.resolved()
         return stage_sizes(count, start, epoch + 1)[epoch]
+
+    def planned_steps(self, epochs: int) -> int:
+        """Optimiser steps of an ``epochs``-epoch run (the curriculum's stages are shorter)."""
+        batch, drop = self.loader.batch_size, self.loader.drop_last
+        sizes = [self.train_size(epoch) for epoch in range(epochs)]
+        return sum(size // batch if drop else -(-size // batch) for size in sizes)
 
     # ---------------------------------------------------------------- loaders
 

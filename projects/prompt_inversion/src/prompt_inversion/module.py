@@ -140,13 +140,22 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         self.image_size = checkpoint.get("image_size")
         self.prompt_index = checkpoint.get("prompt_index")
 
+    def step_budget(self) -> int:
+        """The run's optimiser steps: from the DataModule's plan when it has one (a curriculum's
+        first stages are shorter than the first epoch Lightning extrapolates from)."""
+        estimated = int(self.trainer.estimated_stepping_batches)
+        data = getattr(self.trainer, "datamodule", None)
+        if getattr(data, "curriculum", None) is None or not self.trainer.max_epochs:
+            return estimated
+        return data.planned_steps(self.trainer.max_epochs)
+
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = self.optimizer(self.parameter_groups())
         if self.lr_scheduler is None:
             return {"optimizer": optimizer}
         scheduler = self.lr_scheduler(optimizer)
         if isinstance(scheduler, IterationCosineLR):
-            scheduler.set_step_budget(self.trainer.estimated_stepping_batches)
+            scheduler.set_step_budget(self.step_budget())
             return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
         if hasattr(scheduler, "set_epoch_budget"):
             scheduler.set_epoch_budget(self.trainer.max_epochs or 1)
