@@ -4,14 +4,15 @@ import subprocess
 import sys
 
 import torch
-
-from prompt_inversion import bench, gpu_check, reproduce
+from prompt_inversion import bench, gpu_check
 from prompt_inversion.losses import joint_loss
 
 
 def test_bench_declares_targets_training_and_predict():
     names = [b.name for b in bench.benchmarks()]
-    assert len(names) == 4 and any("uncached" in n for n in names) and any("cache" in n for n in names)
+    assert (
+        len(names) == 4 and any("uncached" in n for n in names) and any("cache" in n for n in names)
+    )
     assert bench.default_backbone().name == "vit"
     step = bench.train_step()
     step()  # one real step of the default model
@@ -27,5 +28,7 @@ def test_the_gpu_loss_splits_targets_and_labels():
 
 
 def test_the_reproduction_says_it_is_not_built():
-    done = subprocess.run([sys.executable, "-m", "prompt_inversion.reproduce"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "prompt_inversion.reproduce"], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "issue 14" in done.stderr and "python train.py" in done.stderr

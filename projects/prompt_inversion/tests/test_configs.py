@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from prompt_inversion.curriculum import WEIGHTS
 from prompt_inversion.data import DiffusionDBDataModule
 from prompt_inversion.model import BACKBONES
 from prompt_inversion.testing import write_diffusiondb
+
 from shared.cli import ReproCLI
 
 pytestmark = pytest.mark.slow
@@ -34,21 +34,30 @@ def fixture_root(tmp_path_factory) -> Path:
 
 
 def fit(config: Path, overrides: list[str]) -> ReproCLI:
-    cli = ReproCLI("prompt_inversion", config.stem, args=["--config", str(config), *SHRINK, *overrides])
+    cli = ReproCLI(
+        "prompt_inversion", config.stem, args=["--config", str(config), *SHRINK, *overrides]
+    )
     cli.trainer.fit(cli.model, datamodule=cli.datamodule)
     return cli
 
 
 def tiny_backbone(config: Path) -> list[str]:
     name = yaml.safe_load(config.read_text())["model"]["init_args"]["backbone"]["name"]
-    return [f"--model.init_args.backbone.args={json.dumps(dict(BACKBONES.entry(name).test_kwargs))}"]
+    return [
+        f"--model.init_args.backbone.args={json.dumps(dict(BACKBONES.entry(name).test_kwargs))}"
+    ]
 
 
 @pytest.mark.parametrize("name", ["default", "smoke"])
 def test_embedded_configs_train_on_a_small_rendered_set(name, tmp_path, monkeypatch):
     monkeypatch.setenv("RUNS_ROOT", str(tmp_path / "runs"))
-    render = "--data.init_args.render={prompts: 24, images_per_prompt: 2, parts: 2, size: 32, seed: 0}"
-    cli = fit(CONFIGS / f"{name}.yaml", [render, "--data.init_args.vocab_size=8", "--trainer.max_epochs=1"])
+    render = (
+        "--data.init_args.render={prompts: 24, images_per_prompt: 2, parts: 2, size: 32, seed: 0}"
+    )
+    cli = fit(
+        CONFIGS / f"{name}.yaml",
+        [render, "--data.init_args.vocab_size=8", "--trainer.max_epochs=1"],
+    )
     assert cli.trainer.global_step == 1
     assert np.isfinite(cli.trainer.callback_metrics["train/loss_epoch"].item())
 
@@ -60,7 +69,9 @@ def test_paper_configs_train_shrunk(config, fixture_root, tmp_path, monkeypatch)
     overrides = [f"--data.init_args.root={fixture_root}", *FIXTURE_DATA, *tiny_backbone(config)]
     curriculum = spec["data"]["init_args"].get("curriculum")
     if curriculum:
-        data = DiffusionDBDataModule(str(fixture_root), image_size=32, vocab_size=4, fractions=(0.5, 0.25, 0.25))
+        data = DiffusionDBDataModule(
+            str(fixture_root), image_size=32, vocab_size=4, fractions=(0.5, 0.25, 0.25)
+        )
         data.setup("fit")
         stems = [s.stem for s in data.datasets["train"].samples]
         records = len(WEIGHTS[curriculum["model"]])
@@ -70,7 +81,9 @@ def test_paper_configs_train_shrunk(config, fixture_root, tmp_path, monkeypatch)
         overrides.append(f"--data.init_args.curriculum.history={history}")
     cli = fit(config, overrides)
     assert cli.trainer.current_epoch == spec["trainer"]["max_epochs"]
-    assert cli.model.objective == ("joint" if config.stem.endswith(("vocab", "both")) else "vanilla")
+    assert cli.model.objective == (
+        "joint" if config.stem.endswith(("vocab", "both")) else "vanilla"
+    )
     if not curriculum:  # the vanilla runs record one history column per official weight
         model = {"vit": "vit", "swin": "swin", "clip": "clip"}[config.stem.split("_")[0]]
         record = np.load(Path(cli.trainer.log_dir) / "cosine_history.npz")

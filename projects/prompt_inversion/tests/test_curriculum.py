@@ -2,8 +2,13 @@
 
 import numpy as np
 import pytest
-
-from prompt_inversion.curriculum import START_STAGE, WEIGHTS, difficulty_scores, easy_first, stage_sizes
+from prompt_inversion.curriculum import (
+    START_STAGE,
+    WEIGHTS,
+    difficulty_scores,
+    easy_first,
+    stage_sizes,
+)
 
 
 def test_scores_and_easy_first_order():
@@ -14,7 +19,7 @@ def test_scores_and_easy_first_order():
 
 
 def test_a_history_of_the_wrong_length_is_refused():
-    with pytest.raises(ValueError, match="3 weights"):
+    with pytest.raises(ValueError, match=r"3 weights"):
         difficulty_scores(np.zeros((2, 5)), WEIGHTS["swin"])
 
 

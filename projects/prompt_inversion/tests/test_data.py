@@ -6,10 +6,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-
 from prompt_inversion.data import Curriculum, DiffusionDBDataModule, square_transform
 from prompt_inversion.target import encode
 from prompt_inversion.testing import write_diffusiondb
+
 from shared.data.errors import DatasetFormatError
 from shared.data.loader import Loader
 from shared.errors import ConfigError
@@ -60,7 +60,7 @@ def test_the_grouped_split_keeps_copies_together(tmp_path):
 
 def test_a_vocabulary_larger_than_the_prompts_allow(diffusiondb):
     root, _ = diffusiondb
-    with pytest.raises(ConfigError, match="vocab_size"):
+    with pytest.raises(ConfigError, match=r"vocab_size"):
         module(root, vocab_size=50)
 
 
@@ -93,15 +93,17 @@ def test_curriculum_prefixes_are_easy_first(diffusiondb, tmp_path):
     assert data.planned_steps(3) == 1 + 3 + 3  # batches of 2 over 2, 5, 5 samples
     data.trainer.reload_dataloaders_every_n_epochs = 0
     data.datasets = {}
-    with pytest.raises(ConfigError, match="reload_dataloaders_every_n_epochs"):
+    with pytest.raises(ConfigError, match=r"reload_dataloaders_every_n_epochs"):
         data.setup("fit")
 
 
 def test_a_history_of_other_data_is_refused(diffusiondb, tmp_path):
     root, _ = diffusiondb
     history = tmp_path / "h.npz"
-    np.savez(history, cosines=np.zeros((5, 5)), stems=np.asarray(list("abcde")), epochs=np.arange(5))
+    np.savez(
+        history, cosines=np.zeros((5, 5)), stems=np.asarray(list("abcde")), epochs=np.arange(5)
+    )
     data = DiffusionDBDataModule(str(root), image_size=16, vocab_size=4, split="official",
                                  test_parts=(2,), curriculum=Curriculum(str(history)))  # fmt: skip
-    with pytest.raises(DatasetFormatError, match="h.npz.*another training set"):
+    with pytest.raises(DatasetFormatError, match=r"h.npz.*another training set"):
         data.setup("fit")

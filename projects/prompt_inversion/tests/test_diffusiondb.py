@@ -7,9 +7,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from prompt_inversion.diffusiondb import (
+    METADATA_COLUMNS,
+    read_diffusiondb,
+    read_image,
+    read_official_csv,
+)
 from prompt_inversion.testing import SCHEMA, write_diffusiondb
 
-from prompt_inversion.diffusiondb import METADATA_COLUMNS, read_diffusiondb, read_image, read_official_csv
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 
 
@@ -53,7 +58,7 @@ def test_an_image_missing_from_a_part_names_the_zip(diffusiondb):
     with zipfile.ZipFile(zip_path, "w") as archive:
         for name, data in kept.items():
             archive.writestr(name, data)
-    with pytest.raises(DatasetFormatError, match="part-000001.zip.*1 image.*missing"):
+    with pytest.raises(DatasetFormatError, match=r"part-000001.zip.*1 image.*missing"):
         read_diffusiondb(root)
 
 
@@ -76,7 +81,9 @@ def test_a_parquet_without_the_expected_columns(diffusiondb):
     root, _ = diffusiondb
     table = pq.read_table(root / "metadata.parquet").drop_columns(["cfg", "user_name"])
     pq.write_table(table, root / "metadata.parquet")
-    with pytest.raises(DatasetFormatError, match=r"metadata.parquet.*lacking \['cfg', 'user_name'\]"):
+    with pytest.raises(
+        DatasetFormatError, match=r"metadata.parquet.*lacking \['cfg', 'user_name'\]"
+    ):
         read_diffusiondb(root)
 
 
@@ -85,12 +92,12 @@ def test_a_parquet_column_of_the_wrong_kind(diffusiondb):
     frame = pq.read_table(root / "metadata.parquet").to_pandas()
     frame["seed"] = frame["seed"].astype(str)
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), root / "metadata.parquet")
-    with pytest.raises(DatasetFormatError, match="seed"):
+    with pytest.raises(DatasetFormatError, match=r"seed"):
         read_diffusiondb(root)
 
 
 def test_no_dataset_says_where_it_looked(tmp_path):
-    with pytest.raises(DatasetNotFoundError, match="metadata.parquet"):
+    with pytest.raises(DatasetNotFoundError, match=r"metadata.parquet"):
         read_diffusiondb(tmp_path)
 
 
@@ -98,8 +105,10 @@ def test_a_json_prompt_disagreeing_with_the_parquet(diffusiondb):
     root, _ = diffusiondb
     frame = pq.read_table(root / "metadata.parquet").to_pandas()
     frame.loc[0, "prompt"] = "something else"
-    pq.write_table(pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False), root / "metadata.parquet")
-    with pytest.raises(DatasetFormatError, match="part-000001.json.*something else"):
+    pq.write_table(
+        pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False), root / "metadata.parquet"
+    )
+    with pytest.raises(DatasetFormatError, match=r"part-000001.json.*something else"):
         read_diffusiondb(root)
 
 
@@ -109,10 +118,13 @@ def test_the_official_csv_layout(tmp_path):
     for stem in ("a1", "b2"):
         (root / "images_part1" / "images" / f"{stem}.png").write_bytes(b"")
     pd.DataFrame(
-        {"filepath": ["images_part1/images/a1.png", "images_part1/images/b2.png"], "prompt": ["a cat", None]}
+        {
+            "filepath": ["images_part1/images/a1.png", "images_part1/images/b2.png"],
+            "prompt": ["a cat", None],
+        }
     ).to_csv(root / "diffusiondb.csv", index=False)
     samples = read_official_csv(root)
     assert [(s.stem, s.prompt) for s in samples] == [("a1", "a cat"), ("b2", None)]
     (root / "images_part1" / "images" / "b2.png").unlink()
-    with pytest.raises(DatasetFormatError, match="diffusiondb.csv.*b2.png"):
+    with pytest.raises(DatasetFormatError, match=r"diffusiondb.csv.*b2.png"):
         read_official_csv(root)

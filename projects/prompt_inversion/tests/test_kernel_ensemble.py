@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from prompt_inversion.ensemble import OFFICIAL_WEIGHTS, weighted_ensemble
 from prompt_inversion.kernel import kernel_ridge_predictions, kernel_similarity
 
@@ -17,7 +16,9 @@ def test_the_intended_kernel_is_one_exponential():
 
 
 def test_the_official_repeated_kernel_degenerates():
-    assert kernel_similarity(A, B, official_repeats=2)[0, 0] == pytest.approx(0.9999875157, abs=1e-10)
+    assert kernel_similarity(A, B, official_repeats=2)[0, 0] == pytest.approx(
+        0.9999875157, abs=1e-10
+    )
     assert kernel_similarity(A, -A, official_repeats=8)[0, 0] > 0.99999
 
 
@@ -37,5 +38,5 @@ def test_the_ensemble_normalises_each_model_first():
         "clip_mlp_images": 1.5, "clip_mlp_images_2": 1.2, "vit_gpt2": 0.4, "unet": 0.4,
         "vit_images": 0.2, "swin_images": 1.0, "knn": 0.6,
     }  # fmt: skip
-    with pytest.raises(KeyError, match="other"):
+    with pytest.raises(KeyError, match=r"other"):
         weighted_ensemble({"other": np.ones((1, 2))}, OFFICIAL_WEIGHTS)

@@ -2,7 +2,6 @@
 
 import torch
 import torch.nn.functional as F
-
 from prompt_inversion.losses import joint_loss, mean_cosine, regression_loss
 
 PRED = F.normalize(torch.tensor([[0.0, 1.0, 0.0], [1.0, 1.0, 0.0]]), dim=1)

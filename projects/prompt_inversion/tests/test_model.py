@@ -3,9 +3,8 @@ the frozen CLIP tower, and pretrained weights refused offline with the field nam
 
 import pytest
 import torch
-import torch.nn.functional as F
-
 from prompt_inversion.model import BACKBONES, Backbone, PromptPredictor
+
 from shared.errors import ConfigError
 from shared.testing.registry import registry_cases
 
@@ -55,5 +54,5 @@ def test_the_clip_tower_stays_frozen():
 )  # fmt: skip
 def test_missing_pretrained_weights_name_the_field(tmp_path, monkeypatch, name, args):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
-    with pytest.raises(ConfigError, match="backbone.args.pretrained"):
+    with pytest.raises(ConfigError, match=r"backbone.args.pretrained"):
         BACKBONES.build(name, **args)

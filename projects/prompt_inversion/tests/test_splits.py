@@ -1,9 +1,8 @@
 """Splits: every copy of a prompt on one side; the official validation split."""
 
 import numpy as np
-from sklearn.model_selection import train_test_split
-
 from prompt_inversion.splits import grouped_split, official_validation_split
+from sklearn.model_selection import train_test_split
 
 
 def test_duplicates_stay_on_one_side_and_shares_hold():

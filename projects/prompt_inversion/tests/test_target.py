@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-
 from prompt_inversion import target
 from prompt_inversion.target import cached_embeddings, embedding_path, encode, prompt_text
+
 from shared.data.errors import DatasetFormatError
 
 pytestmark = pytest.mark.slow  # loads the 91 MB model once per process (seconds)
@@ -27,7 +27,9 @@ def test_the_bundled_model_is_the_papers():
 
 
 def test_the_missing_prompt_rule():
-    assert [prompt_text(v) for v in (None, float("nan"), "  ", "", "a cat")] == [None] * 4 + ["a cat"]
+    assert [prompt_text(v) for v in (None, float("nan"), "  ", "", "a cat")] == [None] * 4 + [
+        "a cat"
+    ]
     assert target.MISSING_PROMPT == "nan"
 
 
@@ -35,10 +37,14 @@ def test_the_missing_prompt_rule():
 def test_the_cache_writes_once_and_reads_back(tmp_path, monkeypatch, official):
     first = cached_embeddings(["s1", "s2", "s3"], ["a cat", "a dog", "a cat"], tmp_path, official)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == (["s1npy.npy", "s2npy.npy", "s3npy.npy"] if official else ["s1.npy", "s2.npy", "s3.npy"])
+    assert names == (
+        ["s1npy.npy", "s2npy.npy", "s3npy.npy"] if official else ["s1.npy", "s2.npy", "s3.npy"]
+    )
     np.testing.assert_array_equal(first[0], first[2])
     monkeypatch.setattr(target, "encode", lambda prompts: pytest.fail(f"re-encoded {prompts}"))
-    np.testing.assert_array_equal(cached_embeddings(["s1", "s2", "s3"], ["x", "y", "z"], tmp_path, official), first)
+    np.testing.assert_array_equal(
+        cached_embeddings(["s1", "s2", "s3"], ["x", "y", "z"], tmp_path, official), first
+    )
 
 
 def test_a_cached_file_of_the_wrong_shape_names_it(tmp_path):

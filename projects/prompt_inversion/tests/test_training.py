@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import pytorch_lightning as pl
 import torch
-
 from prompt_inversion import predict as predict_cli
 from prompt_inversion.callbacks import HISTORY_FILE, CosineHistory
 from prompt_inversion.data import Curriculum, DiffusionDBDataModule
 from prompt_inversion.model import Backbone
 from prompt_inversion.module import AdamW, PromptInversion
 from prompt_inversion.testing import png, write_diffusiondb
+
 from shared.data.loader import Loader
 from shared.errors import ConfigError
 
@@ -53,7 +53,9 @@ def test_the_history_has_one_column_per_recorded_epoch(fitted):
     assert list(record["stems"]) == [s.stem for s in data.datasets["train"].samples]
     # the last column is the trained model's cosine on each training image, in order
     images = torch.stack([data.datasets["train"][i][0] for i in range(5)])
-    cosines = torch.nn.functional.cosine_similarity(model.eval()(images)[0], data.datasets["train"].targets)
+    cosines = torch.nn.functional.cosine_similarity(
+        model.eval()(images)[0], data.datasets["train"].targets
+    )
     np.testing.assert_allclose(record["cosines"][:, 1], cosines.detach().numpy(), atol=1e-5)
 
 
@@ -77,7 +79,9 @@ def test_the_curriculum_run_retrains_from_scratch_on_prefixes(fitted, tmp_path):
                          reload_dataloaders_every_n_epochs=1)  # fmt: skip
     trainer.fit(model, datamodule=data)
     assert seen == [2, 5]  # int(5 / 2), then everything
-    assert not torch.equal(fresh["net.classifier.weight"], model.state_dict()["net.classifier.weight"])
+    assert not torch.equal(
+        fresh["net.classifier.weight"], model.state_dict()["net.classifier.weight"]
+    )
 
 
 def test_the_test_metrics_lie_in_range(fitted):
@@ -100,10 +104,14 @@ def test_the_loss_is_the_joint_objective(fitted):
 
 def test_a_vocabulary_of_another_size_is_refused(fitted):
     root = fitted[0]
-    data = DiffusionDBDataModule(str(root), image_size=16, vocab_size=3, split="official", test_parts=(2,))
+    data = DiffusionDBDataModule(
+        str(root), image_size=16, vocab_size=3, split="official", test_parts=(2,)
+    )
     model = PromptInversion(TINY, num_classes=4)
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_checkpointing=False)
-    with pytest.raises(ConfigError, match="num_classes.*3, the vocabulary size"):
+    trainer = pl.Trainer(
+        max_epochs=1, logger=False, enable_progress_bar=False, enable_checkpointing=False
+    )
+    with pytest.raises(ConfigError, match=r"num_classes.*3, the vocabulary size"):
         trainer.fit(model, datamodule=data)
 
 

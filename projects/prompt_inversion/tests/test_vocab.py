@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-
 from prompt_inversion.stopwords import NLTK_ENGLISH
 from prompt_inversion.vocab import build_vocabulary, top_words, treebank_tokenize
+
 from shared.errors import ConfigError
 
 PROMPTS = [
@@ -49,10 +49,14 @@ def test_ties_are_broken_by_first_occurrence():
 
 
 def test_the_pos_filter_drops_other_tags_and_non_alphabetic_words():
-    vocabulary = build_vocabulary(["8k 8k cat"], 1, split_tokenizer, lambda t: [(w, "JJ") for w in t], set())
+    vocabulary = build_vocabulary(
+        ["8k 8k cat"], 1, split_tokenizer, lambda t: [(w, "JJ") for w in t], set()
+    )
     assert vocabulary.words == ("cat",)  # "8k" is JJ here but not alphabetic
-    with pytest.raises(ConfigError, match="vocab_size.*at most 1"):
-        build_vocabulary(["cat runs"], 2, split_tokenizer, lambda t: [(t[0], "NN"), (t[1], "RB")], set())
+    with pytest.raises(ConfigError, match=r"vocab_size.*at most 1"):
+        build_vocabulary(
+            ["cat runs"], 2, split_tokenizer, lambda t: [(t[0], "NN"), (t[1], "RB")], set()
+        )
 
 
 def test_defaults_tokenize_punctuation_and_use_nltk_stopwords():

@@ -56,7 +56,10 @@ def default_model() -> PromptPredictor:
 def train_step():
     model = default_model().train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    images, targets = torch.rand(64, 3, 32, 32), torch.nn.functional.normalize(torch.randn(64, 384), dim=1)
+    images, targets = (
+        torch.rand(64, 3, 32, 32),
+        torch.nn.functional.normalize(torch.randn(64, 384), dim=1),
+    )
     labels = (torch.rand(64, 24) < 0.2).float()
 
     def step() -> None:
@@ -75,8 +78,25 @@ def predict_forward():
 
 def benchmarks() -> list[Throughput]:
     return [
-        Throughput(f"MiniLM targets, {PROMPTS} prompts uncached", encoding, PROMPTS, unit="prompts/s", inference=True),
-        Throughput(f"MiniLM targets, {PROMPTS} prompts from the .npy cache", cached_reads, PROMPTS, unit="prompts/s"),
+        Throughput(
+            f"MiniLM targets, {PROMPTS} prompts uncached",
+            encoding,
+            PROMPTS,
+            unit="prompts/s",
+            inference=True,
+        ),
+        Throughput(
+            f"MiniLM targets, {PROMPTS} prompts from the .npy cache",
+            cached_reads,
+            PROMPTS,
+            unit="prompts/s",
+        ),
         Throughput("train step, default ViT (32 px, batch 64), joint loss", train_step, 64),
-        Throughput("predict forward, default ViT, one image", predict_forward, 1, unit="images/s", inference=True),
+        Throughput(
+            "predict forward, default ViT, one image",
+            predict_forward,
+            1,
+            unit="images/s",
+            inference=True,
+        ),
     ]

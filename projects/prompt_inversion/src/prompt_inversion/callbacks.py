@@ -30,7 +30,9 @@ class CosineHistory(pl.Callback):
     def __init__(self, epochs: list[int], path: str | None = None) -> None:
         super().__init__()
         if not epochs or sorted(set(epochs)) != list(epochs) or epochs[0] < 0:
-            raise ConfigError("trainer.callbacks.CosineHistory.epochs", epochs, "increasing epoch numbers >= 0")
+            raise ConfigError(
+                "trainer.callbacks.CosineHistory.epochs", epochs, "increasing epoch numbers >= 0"
+            )
         self.epochs, self.path = list(epochs), path
         self.records: list[np.ndarray] = []
 
@@ -64,4 +66,9 @@ class CosineHistory(pl.Callback):
         path.parent.mkdir(parents=True, exist_ok=True)
         stems = [s.stem for s in trainer.datamodule.datasets["train"].samples]
         recorded = self.epochs[: len(self.records)]
-        np.savez(path, cosines=np.stack(self.records, axis=1), stems=np.asarray(stems), epochs=np.asarray(recorded))
+        np.savez(
+            path,
+            cosines=np.stack(self.records, axis=1),
+            stems=np.asarray(stems),
+            epochs=np.asarray(recorded),
+        )

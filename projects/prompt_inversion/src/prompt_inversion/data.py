@@ -21,7 +21,13 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import transforms as T
 
-from prompt_inversion.curriculum import START_STAGE, WEIGHTS, difficulty_scores, easy_first, stage_sizes
+from prompt_inversion.curriculum import (
+    START_STAGE,
+    WEIGHTS,
+    difficulty_scores,
+    easy_first,
+    stage_sizes,
+)
 from prompt_inversion.diffusiondb import Sample, read_diffusiondb, read_image, read_official_csv
 from prompt_inversion.render import RenderSettings, write_rendered_diffusiondb
 from prompt_inversion.splits import grouped_split, official_validation_split
@@ -93,8 +99,12 @@ class Curriculum:
 
     def resolved(self) -> tuple[tuple[float, ...], int]:
         if self.model not in WEIGHTS:
-            raise ConfigError("data.init_args.curriculum.model", self.model, f"one of {sorted(WEIGHTS)}")
-        return tuple(self.weights or WEIGHTS[self.model]), self.start_stage or START_STAGE[self.model]
+            raise ConfigError(
+                "data.init_args.curriculum.model", self.model, f"one of {sorted(WEIGHTS)}"
+            )
+        return tuple(self.weights or WEIGHTS[self.model]), self.start_stage or START_STAGE[
+            self.model
+        ]
 
 
 class DiffusionDBDataModule(pl.LightningDataModule):
@@ -148,7 +158,9 @@ class DiffusionDBDataModule(pl.LightningDataModule):
         if render is not None and layout != "diffusiondb":
             raise ConfigError("data.init_args.layout", layout, "diffusiondb with render")
         if split == "official" and not test_parts:
-            raise ConfigError("data.init_args.test_parts", list(test_parts), "the held-out part ids")
+            raise ConfigError(
+                "data.init_args.test_parts", list(test_parts), "the held-out part ids"
+            )
         self.render, self.layout, self.image_size = render, layout, image_size
         self.num_classes = vocab_size
         self.split, self.fractions, self.split_seed = split, tuple(fractions), split_seed
@@ -157,7 +169,9 @@ class DiffusionDBDataModule(pl.LightningDataModule):
         self.missing_prompt, self.tagger = missing_prompt, tagger
         self.case_sensitive_labels, self.preload = case_sensitive_labels, preload
         self.curriculum, self.loader = curriculum, loader
-        default = data_root() / ("prompt_inversion/" + render.folder_name if render else "diffusiondb")
+        default = data_root() / (
+            "prompt_inversion/" + render.folder_name if render else "diffusiondb"
+        )
         self.root = Path(root).expanduser() if root else default
         self.datasets: dict[str, PromptImages] = {}
         self.vocabulary: Vocabulary | None = None
@@ -170,7 +184,11 @@ class DiffusionDBDataModule(pl.LightningDataModule):
             write_rendered_diffusiondb(self.root, self.render)
 
     def read_samples(self) -> list[Sample]:
-        samples = read_diffusiondb(self.root) if self.layout == "diffusiondb" else read_official_csv(self.root)
+        samples = (
+            read_diffusiondb(self.root)
+            if self.layout == "diffusiondb"
+            else read_official_csv(self.root)
+        )
         missing = [s for s in samples if s.prompt is None]
         if missing and self.missing_prompt == "error":
             first = missing[0]
@@ -190,7 +208,11 @@ class DiffusionDBDataModule(pl.LightningDataModule):
         test = np.flatnonzero(np.isin(part_of, self.test_parts))
         rest = np.flatnonzero(~np.isin(part_of, self.test_parts))
         if len(test) == 0 or len(rest) == 0:
-            raise ConfigError("data.init_args.test_parts", list(self.test_parts), "parts present on disk, not all of them")
+            raise ConfigError(
+                "data.init_args.test_parts",
+                list(self.test_parts),
+                "parts present on disk, not all of them",
+            )
         train, val = official_validation_split(len(rest))
         return {"train": rest[np.sort(train)], "val": rest[np.sort(val)], "test": test}
 
@@ -203,23 +225,35 @@ class DiffusionDBDataModule(pl.LightningDataModule):
         prompts = [s.prompt if s.prompt is not None else MISSING_PROMPT for s in samples]
         tagger = None if self.tagger == "none" else nltk_tagger()
         if self.tagger == "nltk" and tagger is None:
-            raise ConfigError("data.init_args.tagger", "nltk", "an installed NLTK with its tagger data")
+            raise ConfigError(
+                "data.init_args.tagger", "nltk", "an installed NLTK with its tagger data"
+            )
         self.vocabulary = build_vocabulary(
             [prompts[i] for i in indices["train"]], self.num_classes, tagger=tagger,
             lowercase=not self.case_sensitive_labels,
         )  # fmt: skip
-        folder = Path(self.embeddings_dir) if self.embeddings_dir else self.root / "sentence_embeddings"
-        targets = cached_embeddings([s.stem for s in samples], prompts, folder, self.official_naming)
+        folder = (
+            Path(self.embeddings_dir) if self.embeddings_dir else self.root / "sentence_embeddings"
+        )
+        targets = cached_embeddings(
+            [s.stem for s in samples], prompts, folder, self.official_naming
+        )
         labels = np.stack([self.vocabulary.multi_hot(p) for p in prompts])
         for name, idx in indices.items():
             subset = [samples[i] for i in idx]
-            self.datasets[name] = PromptImages(subset, targets[idx], labels[idx], self.image_size, self.preload)
+            self.datasets[name] = PromptImages(
+                subset, targets[idx], labels[idx], self.image_size, self.preload
+            )
         if self.curriculum is not None:
             self.order = self.curriculum_order()
 
     def check_trainer(self) -> None:
         trainer = getattr(self, "trainer", None)
-        if self.curriculum is not None and trainer is not None and trainer.reload_dataloaders_every_n_epochs != 1:
+        if (
+            self.curriculum is not None
+            and trainer is not None
+            and trainer.reload_dataloaders_every_n_epochs != 1
+        ):
             raise ConfigError(
                 "trainer.reload_dataloaders_every_n_epochs",
                 trainer.reload_dataloaders_every_n_epochs,
@@ -234,11 +268,17 @@ class DiffusionDBDataModule(pl.LightningDataModule):
         if not path.is_absolute():
             path = runs_root() / "prompt_inversion" / path
         if not path.is_file():
-            raise ConfigError("data.init_args.curriculum.history", str(path), "an existing cosine_history.npz")
+            raise ConfigError(
+                "data.init_args.curriculum.history", str(path), "an existing cosine_history.npz"
+            )
         record = np.load(path)
         stems = [s.stem for s in self.datasets["train"].samples]
         if list(record["stems"]) != stems:
-            raise DatasetFormatError(path, "a history of another training set", f"the {len(stems)} training images of {self.root}")
+            raise DatasetFormatError(
+                path,
+                "a history of another training set",
+                f"the {len(stems)} training images of {self.root}",
+            )
         weights, _ = self.curriculum.resolved()
         if record["cosines"].shape[1] != len(weights):
             raise ConfigError(

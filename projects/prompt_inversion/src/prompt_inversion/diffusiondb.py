@@ -33,7 +33,9 @@ from PIL import Image, UnidentifiedImageError
 from prompt_inversion.target import prompt_text
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 
-SOURCE = "https://huggingface.co/datasets/poloclub/diffusiondb (metadata.parquet, images/part-*.zip)"
+SOURCE = (
+    "https://huggingface.co/datasets/poloclub/diffusiondb (metadata.parquet, images/part-*.zip)"
+)
 LAYOUT = "metadata.parquet and images/part-NNNNNN.zip (or images/part-NNNNNN/ folders)"
 CSV_LAYOUT = "diffusiondb.csv (columns filepath, prompt) and the image files it names"
 PART = re.compile(r"^part-(\d{6})(\.zip)?$")
@@ -84,7 +86,9 @@ def read_image(sample: Sample, zips: dict[Path, zipfile.ZipFile] | None = None) 
         with Image.open(io.BytesIO(archive.read(sample.member))) as image:
             return image.convert("RGB")
     except (OSError, KeyError, UnidentifiedImageError, zipfile.BadZipFile) as error:
-        raise DatasetFormatError(where, f"an unreadable image ({error})", "a PNG/WebP image") from error
+        raise DatasetFormatError(
+            where, f"an unreadable image ({error})", "a PNG/WebP image"
+        ) from error
 
 
 def _kind(data_type: pa.DataType) -> str:
@@ -104,7 +108,9 @@ def _kind(data_type: pa.DataType) -> str:
 def read_metadata(path: Path) -> pd.DataFrame:
     """``metadata.parquet`` as a DataFrame, after checking its 13 columns and their kinds."""
     if not path.is_file():
-        raise DatasetNotFoundError("DiffusionDB", path.parent, f"{LAYOUT} (missing: {path.name})", SOURCE)
+        raise DatasetNotFoundError(
+            "DiffusionDB", path.parent, f"{LAYOUT} (missing: {path.name})", SOURCE
+        )
     try:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowInvalid) as error:
@@ -112,7 +118,9 @@ def read_metadata(path: Path) -> pd.DataFrame:
     missing = [name for name in METADATA_COLUMNS if name not in schema.names]
     if missing:
         raise DatasetFormatError(
-            path, f"columns {schema.names} (lacking {missing})", f"the columns {list(METADATA_COLUMNS)}"
+            path,
+            f"columns {schema.names} (lacking {missing})",
+            f"the columns {list(METADATA_COLUMNS)}",
         )
     wrong = {
         name: str(schema.field(name).type)
@@ -162,7 +170,9 @@ def read_part(part_id: int, path: Path) -> Part:
                 members = set(archive.namelist())
                 raw = archive.read(json_name) if json_name in members else None
         except zipfile.BadZipFile as error:
-            raise DatasetFormatError(path, f"an unreadable zip ({error})", "a zip archive") from error
+            raise DatasetFormatError(
+                path, f"an unreadable zip ({error})", "a zip archive"
+            ) from error
         json_where = f"{path}:{json_name}"
     else:
         members = {p.name for p in path.iterdir() if p.is_file()}
@@ -175,7 +185,9 @@ def read_part(part_id: int, path: Path) -> Part:
     except json.JSONDecodeError as error:
         raise DatasetFormatError(json_where, f"invalid JSON ({error})", "a JSON object") from error
     if not isinstance(entries, dict):
-        raise DatasetFormatError(json_where, type(entries).__name__, "an object keyed by image file name")
+        raise DatasetFormatError(
+            json_where, type(entries).__name__, "an object keyed by image file name"
+        )
     names = frozenset(m for m in members if m != json_name and not m.endswith("/"))
     absent = sorted(set(entries) - names)
     if absent:
@@ -186,7 +198,9 @@ def read_part(part_id: int, path: Path) -> Part:
         )
     for name, entry in entries.items():
         if not isinstance(entry, dict) or not set(PART_KEYS) <= set(entry):
-            raise DatasetFormatError(json_where, f"entry {name}: {entry!r}", f"an object with keys {PART_KEYS}")
+            raise DatasetFormatError(
+                json_where, f"entry {name}: {entry!r}", f"an object with keys {PART_KEYS}"
+            )
     return Part(part_id, path, json_where, names, entries)
 
 
@@ -247,7 +261,9 @@ def read_official_csv(root: Path, csv_name: str = "diffusiondb.csv") -> list[Sam
     for filepath, prompt in zip(table["filepath"], table["prompt"], strict=True):
         image = root / str(filepath)
         if not image.is_file():
-            raise DatasetFormatError(path, f"a row naming {filepath}, which does not exist", "existing image files")
+            raise DatasetFormatError(
+                path, f"a row naming {filepath}, which does not exist", "existing image files"
+            )
         samples.append(Sample(image.stem, prompt_text(prompt), image))
     return samples
 

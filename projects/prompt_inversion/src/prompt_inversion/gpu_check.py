@@ -26,7 +26,9 @@ def joint(model: PromptPredictor, images: torch.Tensor, targets: torch.Tensor) -
     return joint_loss(embedding.float(), target, logits.float(), labels)["loss"]
 
 
-def batch(name: str, size: int, count: int, **kwargs) -> tuple[PromptPredictor, torch.Tensor, torch.Tensor]:
+def batch(
+    name: str, size: int, count: int, **kwargs
+) -> tuple[PromptPredictor, torch.Tensor, torch.Tensor]:
     torch.manual_seed(0)
     stats = BACKBONES.entry(name).metadata["stats"]
     model = PromptPredictor(BACKBONES.build(name, **kwargs), VOCABULARY, *stats)

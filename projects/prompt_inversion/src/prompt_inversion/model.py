@@ -27,7 +27,9 @@ from shared.registry import Registry
 
 IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 CLIP = ((0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711))
-BACKBONES: Registry[nn.Module] = Registry("prompt-embedding backbone", "model.init_args.backbone.name")
+BACKBONES: Registry[nn.Module] = Registry(
+    "prompt-embedding backbone", "model.init_args.backbone.name"
+)
 
 
 def timm_backbone(
@@ -41,7 +43,11 @@ def timm_backbone(
         if isinstance(source, Path):
             overlay = {"file": str(source)}
             return timm.create_model(
-                arch, pretrained=True, pretrained_cfg_overlay=overlay, num_classes=EMBEDDING_DIM, **kwargs
+                arch,
+                pretrained=True,
+                pretrained_cfg_overlay=overlay,
+                num_classes=EMBEDDING_DIM,
+                **kwargs,
             )
         return timm.create_model(source, pretrained=True, num_classes=EMBEDDING_DIM, **kwargs)
 
@@ -61,7 +67,9 @@ def timm_backbone(
     paper="timm vit_base_patch16_224 (ImageNet weights), num_classes=384",
     test_kwargs={"img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2},
 )
-def vit(arch: str = "vit_base_patch16_224", pretrained: str | None = None, **kwargs: Any) -> nn.Module:
+def vit(
+    arch: str = "vit_base_patch16_224", pretrained: str | None = None, **kwargs: Any
+) -> nn.Module:
     """A timm ViT with a 384-d head (``kwargs``: timm's ``img_size``, ``depth``, ...)."""
     return timm_backbone(arch, pretrained, "model.init_args.backbone.args.pretrained", **kwargs)
 
@@ -72,9 +80,14 @@ def vit(arch: str = "vit_base_patch16_224", pretrained: str | None = None, **kwa
     stats=IMAGENET,
     paper="timm swinv2_large_window12to16_192to256 (22k-ft-1k weights), gradient checkpointing",
     test_kwargs={
-        "img_size": 32, "patch_size": 4, "embed_dim": 16, "depths": (1, 1),
-        "num_heads": (1, 2), "window_size": 4, "grad_checkpointing": False,
-    },  # fmt: skip
+        "img_size": 32,
+        "patch_size": 4,
+        "embed_dim": 16,
+        "depths": (1, 1),
+        "num_heads": (1, 2),
+        "window_size": 4,
+        "grad_checkpointing": False,
+    },
 )
 def swin(
     arch: str = "swinv2_large_window12to16_192to256",
@@ -95,13 +108,20 @@ class FrozenClipMLP(nn.Module):
     Dropout twice, then Linear to 384.
     """
 
-    def __init__(self, encoder: nn.Module, feature_dim: int, hidden: int = 8192, dropout: float = 0.5) -> None:
+    def __init__(
+        self, encoder: nn.Module, feature_dim: int, hidden: int = 8192, dropout: float = 0.5
+    ) -> None:
         super().__init__()
         self.encoder = encoder.eval().requires_grad_(False)
         layers: list[nn.Module] = []
         width = feature_dim
         for _ in range(2):
-            layers += [nn.Linear(width, hidden), nn.GELU(), nn.BatchNorm1d(hidden), nn.Dropout(dropout)]
+            layers += [
+                nn.Linear(width, hidden),
+                nn.GELU(),
+                nn.BatchNorm1d(hidden),
+                nn.Dropout(dropout),
+            ]
             width = hidden
         self.mlp = nn.Sequential(*layers, nn.Linear(width, EMBEDDING_DIM))
 
@@ -122,10 +142,16 @@ class FrozenClipMLP(nn.Module):
     stats=CLIP,
     paper="frozen OpenCLIP ViT-H/14 image features (1024-d) + MLP 8192-8192-384",
     test_kwargs={
-        "vision": {"img_size": 32, "patch_size": 8, "embed_dim": 32, "depth": 1, "num_heads": 2,
-                   "feature_dim": 16},
+        "vision": {
+            "img_size": 32,
+            "patch_size": 8,
+            "embed_dim": 32,
+            "depth": 1,
+            "num_heads": 2,
+            "feature_dim": 16,
+        },
         "hidden": 32,
-    },  # fmt: skip
+    },
 )
 def clip_mlp(
     clip_model: str = "ViT-H-14",
@@ -143,7 +169,9 @@ def clip_mlp(
 
         settings = dict(vision)
         feature_dim = settings.pop("feature_dim", 64)
-        encoder = timm.create_model("vit_base_patch16_224", pretrained=False, num_classes=feature_dim, **settings)
+        encoder = timm.create_model(
+            "vit_base_patch16_224", pretrained=False, num_classes=feature_dim, **settings
+        )
         return FrozenClipMLP(encoder, feature_dim, hidden, dropout)
     if pretrained is None:
         raise ConfigError(
@@ -160,7 +188,9 @@ def clip_mlp(
             return open_clip.create_model(clip_model, pretrained=str(source))
         return open_clip.create_model(str(source))
 
-    model = load_pretrained(create, pretrained, library="open_clip", field="model.init_args.backbone.args.pretrained")
+    model = load_pretrained(
+        create, pretrained, library="open_clip", field="model.init_args.backbone.args.pretrained"
+    )
     return FrozenClipMLP(model.visual, model.visual.output_dim, hidden, dropout)
 
 
@@ -179,7 +209,9 @@ def conv(widths: tuple[int, ...] = (32, 64, 128)) -> nn.Module:
         layers += [nn.Conv2d(width, out, 3, stride=1 if i == 0 else 2, padding=1, bias=False),
                    nn.BatchNorm2d(out), nn.ReLU(inplace=True)]  # fmt: skip
         width = out
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, EMBEDDING_DIM))
+    return nn.Sequential(
+        *layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, EMBEDDING_DIM)
+    )
 
 
 @dataclass(frozen=True)

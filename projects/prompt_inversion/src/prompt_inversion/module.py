@@ -21,6 +21,7 @@ from shared.errors import ConfigError, check_range
 from shared.optim import InjectedOptimization, LRSchedulerCallable, OptimizerCallable
 
 Objective = Literal["joint", "vanilla"]
+DEFAULT_BACKBONE = Backbone()
 
 
 class AdamW(torch.optim.AdamW):
@@ -52,7 +53,7 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
 
     def __init__(
         self,
-        backbone: Backbone = Backbone(),
+        backbone: Backbone = DEFAULT_BACKBONE,
         num_classes: int = 1000,
         objective: Objective = "joint",
         bce_weight: float = 0.1,
@@ -66,7 +67,9 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         check_range("model.init_args.num_classes", num_classes, 1)
         check_range("model.init_args.bce_weight", bce_weight, 0.0)
         if objective not in Objective.__args__:
-            raise ConfigError("model.init_args.objective", objective, f"one of {Objective.__args__}")
+            raise ConfigError(
+                "model.init_args.objective", objective, f"one of {Objective.__args__}"
+            )
         self.optimizer, self.lr_scheduler = optimizer, lr_scheduler
         self.optimizer_defaults = checked_optimizer(optimizer, "model.init_args.optimizer")
         self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
@@ -78,7 +81,11 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         self.vocabulary: list[str] | None = None
         self.image_size: int | None = None
         self.prompt_index: tuple[list[str], torch.Tensor] | None = None
-        self.val_cosine, self.test_cosine, self.test_mean_baseline = MeanMetric(), MeanMetric(), MeanMetric()
+        self.val_cosine, self.test_cosine, self.test_mean_baseline = (
+            MeanMetric(),
+            MeanMetric(),
+            MeanMetric(),
+        )
         self.train_mean_target: torch.Tensor | None = None
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -90,7 +97,9 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         if vocabulary is not None:
             if len(vocabulary) != self.num_classes:
                 raise ConfigError(
-                    "model.init_args.num_classes", self.num_classes, f"{len(vocabulary)}, the vocabulary size"
+                    "model.init_args.num_classes",
+                    self.num_classes,
+                    f"{len(vocabulary)}, the vocabulary size",
                 )
             self.vocabulary = list(vocabulary.words)
         self.image_size = getattr(data, "image_size", None)
@@ -156,7 +165,13 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         scheduler = self.lr_scheduler(optimizer)
         if isinstance(scheduler, IterationCosineLR):
             scheduler.set_step_budget(self.step_budget())
-            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+            return {
+                "optimizer": optimizer,
+                "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+            }
         if hasattr(scheduler, "set_epoch_budget"):
             scheduler.set_epoch_budget(self.trainer.max_epochs or 1)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},
+        }

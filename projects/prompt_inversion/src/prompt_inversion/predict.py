@@ -38,7 +38,9 @@ def load_model(checkpoint: Path) -> PromptInversion:
     # a full unpickle (the hyperparameters hold the Backbone dataclass): load your own runs only
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     if "hyper_parameters" not in state or "backbone" not in state["hyper_parameters"]:
-        raise ConfigError("checkpoint", str(checkpoint), "a checkpoint of prompt_inversion's PromptInversion")
+        raise ConfigError(
+            "checkpoint", str(checkpoint), "a checkpoint of prompt_inversion's PromptInversion"
+        )
     hparams = dict(state["hyper_parameters"])
     backbone = hparams.pop("backbone")
     args = {k: v for k, v in backbone.args.items() if k != "pretrained"}
@@ -57,7 +59,9 @@ def load_model(checkpoint: Path) -> PromptInversion:
 
 
 @torch.no_grad()
-def predict(model: PromptInversion, image_path: Path, top: int = 10, nearest: int = 5) -> Prediction:
+def predict(
+    model: PromptInversion, image_path: Path, top: int = 10, nearest: int = 5
+) -> Prediction:
     image = load_rgb(image_path)
     size = model.image_size or 224
     embedding, _, logits = model(square_transform(size)(image).unsqueeze(0))

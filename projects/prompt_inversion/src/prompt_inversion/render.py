@@ -14,7 +14,7 @@ import json
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,9 @@ def random_scene(rng: np.random.Generator) -> Scene:
     )
 
 
-def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, box: tuple[float, ...], fill, outline) -> None:
+def _draw_shape(
+    draw: ImageDraw.ImageDraw, shape: str, box: tuple[float, ...], fill, outline
+) -> None:
     left, top, right, bottom = box
     cx, cy, r = (left + right) / 2, (top + bottom) / 2, (right - left) / 2
     if shape == "circle":
@@ -105,7 +107,10 @@ def render(scene: Scene, width: int, height: int, rng: np.random.Generator) -> I
         image = Image.fromarray(noise.clip(0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
     x0, y0 = (width - side) / 2, (height - side) / 2
-    region = [x0 + f * side if i % 2 == 0 else y0 + f * side for i, f in enumerate(POSITIONS[scene.position])]
+    region = [
+        x0 + f * side if i % 2 == 0 else y0 + f * side
+        for i, f in enumerate(POSITIONS[scene.position])
+    ]
     colour = COLOURS[scene.colour]
     size = side * 0.22
     count = COUNTS[scene.count]
@@ -152,9 +157,7 @@ class RenderSettings:
 
     @property
     def folder_name(self) -> str:
-        return (
-            f"rendered-p{self.prompts}x{self.images_per_prompt}-parts{self.parts}-{self.size}px-s{self.seed}"
-        )
+        return f"rendered-p{self.prompts}x{self.images_per_prompt}-parts{self.parts}-{self.size}px-s{self.seed}"
 
 
 def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
@@ -169,7 +172,7 @@ def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
     per_part = -(-len(items) // settings.parts)
     (root / "images").mkdir(parents=True, exist_ok=True)
     rows: dict[str, list] = {name: [] for name in METADATA_COLUMNS}
-    start = datetime(2022, 8, 1, tzinfo=timezone.utc)
+    start = datetime(2022, 8, 1, tzinfo=UTC)
     for part in range(settings.parts):
         part_id = part + 1
         chosen = order[part * per_part : (part + 1) * per_part]
@@ -189,6 +192,11 @@ def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
                 for column, value in zip(METADATA_COLUMNS, values, strict=True):
                     rows[column].append(value)
             archive.writestr(f"part-{part_id:06d}.json", json.dumps(entries))
-    table = pa.table({n: pa.array(v, type=t) for (n, t), v in zip(METADATA_COLUMNS.items(), rows.values(), strict=True)})
+    table = pa.table(
+        {
+            n: pa.array(v, type=t)
+            for (n, t), v in zip(METADATA_COLUMNS.items(), rows.values(), strict=True)
+        }
+    )
     pq.write_table(table, root / "metadata.parquet")
     return root

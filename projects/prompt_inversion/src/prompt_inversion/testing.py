@@ -7,7 +7,7 @@ import io
 import json
 import uuid
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -63,10 +63,21 @@ def write_diffusiondb(
             files[name] = png(prompt or "a red circle")
             entries[name] = {"p": prompt, "se": k, "c": 7.0, "st": 50, "sa": "k_lms"}
             rows.append(
-                {"image_name": name, "prompt": prompt, "part_id": p, "seed": k, "step": 50,
-                 "cfg": 7.0, "sampler": "k_lms", "width": 32, "height": 32, "user_name": "u",
-                 "timestamp": datetime(2022, 8, 1, tzinfo=timezone.utc), "image_nsfw": 0.1,
-                 "prompt_nsfw": 0.0}  # fmt: skip
+                {
+                    "image_name": name,
+                    "prompt": prompt,
+                    "part_id": p,
+                    "seed": k,
+                    "step": 50,
+                    "cfg": 7.0,
+                    "sampler": "k_lms",
+                    "width": 32,
+                    "height": 32,
+                    "user_name": "u",
+                    "timestamp": datetime(2022, 8, 1, tzinfo=UTC),
+                    "image_nsfw": 0.1,
+                    "prompt_nsfw": 0.0,
+                }
             )
         files[f"part-{p:06d}.json"] = json.dumps(entries).encode()
         if folders:
@@ -80,5 +91,3 @@ def write_diffusiondb(
                     archive.writestr(name, data)
     pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), root / "metadata.parquet")
     return rows
-
-

@@ -116,7 +116,9 @@ def build_vocabulary(
     return Vocabulary(tuple(reversed(ranked)), lowercase)
 
 
-def top_words(logits: Sequence[float], vocabulary: Vocabulary, k: int = 10) -> list[tuple[str, float]]:
+def top_words(
+    logits: Sequence[float], vocabulary: Vocabulary, k: int = 10
+) -> list[tuple[str, float]]:
     """The ``k`` words with the highest logits, with their sigmoid probabilities."""
     values = np.asarray(logits, dtype=np.float64)
     order = np.argsort(-values, kind="stable")[:k]
