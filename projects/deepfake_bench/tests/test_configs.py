@@ -32,14 +32,19 @@ def shrink(tmp_path: Path) -> list[str]:
 
 
 def test_every_config_is_covered():
-    assert {p.name for p in CONFIGS} >= {"default.yaml", "smoke.yaml", "logo.yaml"}
+    assert {p.name for p in CONFIGS} >= {
+        "default.yaml",
+        "smoke.yaml",
+        "logo.yaml",
+        "robustness.yaml",
+    }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
 def test_config_runs_shrunk(config, tmp_path):
     args = ["--config", str(config), *shrink(tmp_path)]
-    if config.stem in ("default", "logo"):
+    if config.stem in ("default", "logo", "robustness"):
         args.append("--model.init_args.detector.args={stem_stride: 2, widths: [8, 16]}")
     cli = ReproCLI(PROJECT.name, config.stem, args=args)
     summary = cli.fit_and_test()
@@ -48,9 +53,12 @@ def test_config_runs_shrunk(config, tmp_path):
         for column in columns:
             assert 0.0 <= summary["last"][f"test/{row}/{column}/auc"] <= 1.0
     summaries = {"test/auc_logo"} if config.stem == "logo" else {"test/auc_id", "test/auc_drop"}
+    if config.stem == "robustness":
+        summaries |= {f"test/{p}/auc_id" for p in ("jpeg50", "blur1", "resize0.5")}
     assert summaries <= set(summary["best"])
     cells = json.loads((Path(summary["run_dir"]) / "cells-best.json").read_text())
-    assert len(cells) == len(rows) * len(columns)
+    perturbations = len(cli.model.test_perturbations) + 1
+    assert len(cells) == len(rows) * len(columns) * perturbations
     assert cells[0]["detector"] == cli.model.detector_name
 
 

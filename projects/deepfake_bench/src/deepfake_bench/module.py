@@ -11,8 +11,9 @@ Validation scores each row on its *own* generator(s) only (``val/auc_id``, the c
 monitor): no test generator, no test data is used for selection. Test scores every row on
 every generator's column against the same real test set: ``test/<row>/<column>/<metric>`` for
 every cell, ``test/auc_id``, ``test/auc_ood``, ``test/auc_drop`` (spec §5) over the square part,
-``test/logo/<generator>/auc`` and ``test/auc_logo`` for leave-one-out rows, and a per-cell
-record file in the run folder (``cells-last.json``, ``cells-best.json``).
+``test/logo/<generator>/auc`` and ``test/auc_logo`` for leave-one-out rows; with
+``test_perturbations`` the same summaries as ``test/<perturbation>/...`` (robustness); and the
+per-cell records in the run folder (``cells-last.json``, ``cells-best.json``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from deepfake_bench import catalog  # noqa: F401  (fills the registries)
+from deepfake_bench.perturbations import parse, perturb
 from deepfake_bench.protocols import logo_aucs, matrix_cells, square_summary, validation_aucs
 from deepfake_bench.registry import DETECTORS
 from shared.errors import ConfigError
@@ -62,6 +64,8 @@ class CrossGeneratorMatrix(pl.LightningModule):
     optimizer: the optimiser over every row's trainable parameters.
     threshold: the decision threshold on P(fake) for accuracy (DeepfakeBench: 0.5).
     bootstrap: stratified bootstrap resamples for the test cells' 95 % CIs (0: none).
+    test_perturbations: the robustness protocol: every test image also scored perturbed
+        (``jpeg90``, ``blur0.5``, ``resize0.5``, ...; :mod:`deepfake_bench.perturbations`).
     modality: the data the rows read (checked against the detector's).
     """
 
@@ -74,6 +78,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         optimizer: OptimizerCallable = adam,
         threshold: float = 0.5,
         bootstrap: int = 0,
+        test_perturbations: list[str] | None = None,
         modality: str = "image",
     ) -> None:
         super().__init__()
@@ -87,9 +92,12 @@ class CrossGeneratorMatrix(pl.LightningModule):
         self.detectors = nn.ModuleList(detector.build() for _ in self.rows)
         self.detectors[0].check_modality(modality)
         self.optimizer, self.threshold, self.bootstrap = optimizer, threshold, bootstrap
+        self.test_perturbations = list(test_perturbations or [])
+        for name in self.test_perturbations:
+            parse(name)
         self.automatic_optimization = False
         self.augment_rng = torch.Generator().manual_seed(0)
-        self._outputs: list[tuple[Tensor, Tensor, Tensor]] = []
+        self._outputs: dict[str, list[tuple[Tensor, Tensor, Tensor]]] = {}
 
     # ---------------------------------------------------------------- setup
 
@@ -151,22 +159,25 @@ class CrossGeneratorMatrix(pl.LightningModule):
 
     # ---------------------------------------------------------------- evaluation
 
-    def _score(self, batch: tuple[Tensor, Tensor, Tensor]) -> None:
+    def _score(self, batch: tuple[Tensor, Tensor, Tensor], perturbations=("",)) -> None:
         images, labels, generators = batch
-        probs = torch.stack([d.predict_proba(images) for d in self.detectors], 1)
-        self._outputs.append((probs.float().cpu(), labels.cpu(), generators.cpu()))
+        for name in perturbations:
+            inputs = perturb(images.cpu(), name).to(images.device) if name else images
+            probs = torch.stack([d.predict_proba(inputs) for d in self.detectors], 1)
+            self._outputs.setdefault(name, []).append(
+                (probs.float().cpu(), labels.cpu(), generators.cpu())
+            )
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._score(batch)
 
     def test_step(self, batch, batch_idx: int) -> None:
-        self._score(batch)
+        self._score(batch, ("", *self.test_perturbations))
 
-    def _gather(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _gather(self, name: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         probs, labels, generators = (
-            torch.cat(t).double().numpy() for t in zip(*self._outputs, strict=True)
+            torch.cat(t).double().numpy() for t in zip(*self._outputs.pop(name), strict=True)
         )
-        self._outputs.clear()
         return probs, labels, generators.astype(int)
 
     def on_validation_epoch_end(self) -> None:
@@ -179,25 +190,32 @@ class CrossGeneratorMatrix(pl.LightningModule):
         self.log("val/auc_id", float(np.mean(values)), prog_bar=True)
 
     def on_test_epoch_end(self) -> None:
-        probs, labels, generators = self._gather()
         columns = self.trainer.datamodule.generators
-        cells = matrix_cells(
-            probs, labels, generators, self.rows, columns, self.threshold, self.bootstrap
-        )
-        for cell in cells:
-            prefix = f"test/{'+'.join(cell['train_generators'])}/{cell['test_generator']}"
-            for key, value in cell.items():
-                if isinstance(value, (int, float)):
-                    self.log(f"{prefix}/{key}", float(value))
+        cells = []
+        for perturbation in ("", *self.test_perturbations):
+            found = matrix_cells(
+                *self._gather(perturbation), self.rows, columns, self.threshold, self.bootstrap
+            )
+            self.log_cells(found, columns, f"test/{perturbation}/" if perturbation else "test/")
+            cells += [{"perturbation": perturbation or "none", **c} for c in found]
+        self.write_cells(cells)
+
+    def log_cells(self, cells: list[dict], columns: list[str], prefix: str) -> None:
+        """Every clean cell's metrics, and the summaries of every (perturbed) matrix."""
+        if prefix == "test/":
+            for cell in cells:
+                where = f"{prefix}{'+'.join(cell['train_generators'])}/{cell['test_generator']}"
+                for key, value in cell.items():
+                    if isinstance(value, (int, float)):
+                        self.log(f"{where}/{key}", float(value))
         if (summary := square_summary(cells, self.row_names, columns)) is not None:
-            self.log("test/auc_id", summary.in_distribution)
-            self.log("test/auc_ood", summary.out_of_distribution)
-            self.log("test/auc_drop", summary.drop)
+            self.log(f"{prefix}auc_id", summary.in_distribution)
+            self.log(f"{prefix}auc_ood", summary.out_of_distribution)
+            self.log(f"{prefix}auc_drop", summary.drop)
         if held_out := logo_aucs(cells, columns):
             for generator, value in held_out.items():
-                self.log(f"test/logo/{generator}/auc", value)
-            self.log("test/auc_logo", float(np.mean(list(held_out.values()))))
-        self.write_cells(cells)
+                self.log(f"{prefix}logo/{generator}/auc", value)
+            self.log(f"{prefix}auc_logo", float(np.mean(list(held_out.values()))))
 
     def write_cells(self, cells: list[dict]) -> None:
         """The per-cell records (the spec §10 fields this run knows) beside metrics.json."""
