@@ -140,5 +140,7 @@ def test_teachers_and_frame_size_must_match_the_data(tmp_path):
         trainer.fit(
             VadDistill(teachers=("teacher1", "teacher2", "teacher3")), datamodule=_data(tmp_path)
         )
+    with pytest.raises(ConfigError, match=r"select_on_test.*validate_on_test"):
+        trainer.fit(VadDistill(select_on_test=True), datamodule=_data(tmp_path / "c"))
     with pytest.raises(ConfigError, match=r"data.image_size.*\(240, 360\)"):
         trainer.fit(VadDistill(preset_name="ped2"), datamodule=_data(tmp_path / "b"))

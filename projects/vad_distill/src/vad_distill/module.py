@@ -172,6 +172,12 @@ class VadDistill(pl.LightningModule):
         if data is None:
             return
         check_teachers(data.teachers, self.hparams.teachers, "data teachers")
+        if self.hparams.select_on_test and not getattr(data, "validate_on_test", False):
+            raise ConfigError(
+                "model.select_on_test",
+                True,
+                "a data module that serves the test split as validation (validate_on_test: true)",
+            )
         if tuple(data.image_size) != self.config.image_size:
             raise ConfigError(
                 "data.image_size",

@@ -57,8 +57,9 @@ class AppearanceTeacher:
 
     def fit(self, features: np.ndarray) -> AppearanceTeacher:
         self.mean = features.mean(0)
-        _, _, vt = np.linalg.svd(features - self.mean, full_matrices=False)
-        self.axes = vt[: self.components]
+        centred = features - self.mean
+        _, vectors = np.linalg.eigh(centred.T @ centred)  # ascending eigenvalues
+        self.axes = vectors[:, ::-1][:, : self.components].T
         return self
 
     def score(self, features: np.ndarray) -> np.ndarray:
