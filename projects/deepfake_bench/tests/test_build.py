@@ -58,3 +58,20 @@ def test_an_unfinished_build_is_not_overwritten_silently(tmp_path, monkeypatch):
     monkeypatch.setenv("OVERWRITE", "1")
     assert (build(config, str(tmp_path)) / "COMPLETE").is_file()
     assert not (folder / "partial.png").exists()
+
+
+def test_a_new_real_source_is_test_only_and_leaves_other_hashes_alone(tmp_path):
+    from deepfake_bench.synth.build import NOVEL_SPLIT
+    from deepfake_bench.synth.real_sources import GRAYSCALE_PHOTOS
+
+    plain = SynthImageConfig(**{**TINY, "generators": ("upsample_nn",)})
+    novel = SynthImageConfig(**{**TINY, "generators": ("upsample_nn",),
+                                "novel_real_sources": ("camera", "coins"), "n_novel_real": 6})  # fmt: skip
+    assert plain.digest() == SynthImageConfig(**{**TINY, "generators": ("upsample_nn",)}).digest()
+    assert novel.digest() != plain.digest()
+    records = read_manifest(build(novel, str(tmp_path), log=lambda _: None))
+    extra = [r for r in records if r.split == NOVEL_SPLIT]
+    assert len(extra) == 6 and {r.label for r in extra} == {0}
+    assert {r.source_id for r in extra} <= {"camera", "coins"} <= set(GRAYSCALE_PHOTOS)
+    with pytest.raises(ConfigError, match="novel_real_sources"):
+        SynthImageConfig(novel_real_sources=("astronaut",))

@@ -27,6 +27,7 @@ def shrink(tmp_path: Path) -> list[str]:
         f"--data.init_args.benchmark.generator_args={TINY_GENERATORS}",
         "--data.init_args.benchmark.n_real=[16, 8, 8]",
         "--data.init_args.benchmark.n_fake=[8, 4, 8]",
+        "--data.init_args.benchmark.n_novel_real=8",
         "--data.init_args.loader={batch_size: 8}",
     ]
 
@@ -44,7 +45,7 @@ def test_every_config_is_covered():
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
 def test_config_runs_shrunk(config, tmp_path):
     args = ["--config", str(config), *shrink(tmp_path)]
-    if config.stem in ("default", "logo", "robustness"):
+    if config.stem != "smoke":
         args.append("--model.init_args.detector.args={stem_stride: 2, widths: [8, 16]}")
     cli = ReproCLI(PROJECT.name, config.stem, args=args)
     summary = cli.fit_and_test()
@@ -52,13 +53,18 @@ def test_config_runs_shrunk(config, tmp_path):
     for row in rows:
         for column in columns:
             assert 0.0 <= summary["last"][f"test/{row}/{column}/auc"] <= 1.0
-    summaries = {"test/auc_logo"} if config.stem == "logo" else {"test/auc_id", "test/auc_drop"}
+    summaries = {
+        "logo": {"test/auc_logo"},
+        "biodeep_style": {f"test/{r}{rows[0]}/auc_{s}" for r in ("", "novel_real/")
+                          for s in ("seen", "unseen")},
+    }.get(config.stem, {"test/auc_id", "test/auc_drop"})  # fmt: skip
     if config.stem == "robustness":
         summaries |= {f"test/{p}/auc_id" for p in ("jpeg50", "blur1", "resize0.5")}
     assert summaries <= set(summary["best"])
     cells = json.loads((Path(summary["run_dir"]) / "cells-best.json").read_text())
     perturbations = len(cli.model.test_perturbations) + 1
-    assert len(cells) == len(rows) * len(columns) * perturbations
+    real_sources = 2 if config.stem == "biodeep_style" else 1
+    assert len(cells) == len(rows) * len(columns) * perturbations * real_sources
     assert cells[0]["detector"] == cli.model.detector_name
 
 

@@ -61,3 +61,20 @@ def test_leave_one_out_rows_are_read_on_the_generator_they_left_out():
     probs, labels, generators = stub_scores()
     held_out = logo_aucs(matrix_cells(probs, labels, generators, rows, COLUMNS), COLUMNS)
     assert held_out == pytest.approx({"upsample_nn": 1.0, "pca_gauss": 0.5, "conv_ae": 0.5})
+
+
+def test_a_new_real_source_is_read_apart_and_seen_columns_apart_from_unseen():
+    from deepfake_bench.protocols import NOVEL_REAL, seen_unseen
+
+    probs, labels, generators = stub_scores(rows=1)
+    novel = np.full(20, 0.55)  # new reals: above the old reals, below upsample_nn's fakes
+    probs = np.r_[probs, novel[:, None]]
+    labels, generators = np.r_[labels, np.zeros(20)], np.r_[generators, np.full(20, NOVEL_REAL)]
+    rows = [["upsample_nn", "pca_gauss"]]
+    old = matrix_cells(probs, labels, generators, rows, COLUMNS)
+    new = matrix_cells(probs, labels, generators, rows, COLUMNS, real=NOVEL_REAL)
+    assert [c["real_source"] for c in old + new] == ["train_photos"] * 3 + ["novel"] * 3
+    assert [c["n_real"] for c in new] == [20, 20, 20]
+    assert [c["auc"] for c in new] == pytest.approx([1.0, 0.0, 0.0])  # old-real-like fakes
+    assert seen_unseen(old)["upsample_nn+pca_gauss"] == pytest.approx((0.75, 0.5))
+    assert seen_unseen(new)["upsample_nn+pca_gauss"] == pytest.approx((0.5, 0.0))

@@ -12,7 +12,9 @@ monitor): no test generator, no test data is used for selection. Test scores eve
 every generator's column against the same real test set: ``test/<row>/<column>/<metric>`` for
 every cell, ``test/auc_id``, ``test/auc_ood``, ``test/auc_drop`` (spec §5) over the square part,
 ``test/logo/<generator>/auc`` and ``test/auc_logo`` for leave-one-out rows; with
-``test_perturbations`` the same summaries as ``test/<perturbation>/...`` (robustness); and the
+``test_perturbations`` the same summaries as ``test/<perturbation>/...`` (robustness); with a
+new real source in the data (BioDeepAV-style) every cell again against it, as
+``test/novel_real/...``; per row ``auc_seen`` / ``auc_unseen``; and the
 per-cell records in the run folder (``cells-last.json``, ``cells-best.json``).
 """
 
@@ -31,7 +33,15 @@ from torch import Tensor, nn
 
 from deepfake_bench import catalog  # noqa: F401  (fills the registries)
 from deepfake_bench.perturbations import parse, perturb
-from deepfake_bench.protocols import logo_aucs, matrix_cells, square_summary, validation_aucs
+from deepfake_bench.protocols import (
+    NOVEL_REAL,
+    REAL,
+    logo_aucs,
+    matrix_cells,
+    seen_unseen,
+    square_summary,
+    validation_aucs,
+)
 from deepfake_bench.registry import DETECTORS
 from shared.errors import ConfigError
 from shared.optim import OptimizerCallable
@@ -193,15 +203,23 @@ class CrossGeneratorMatrix(pl.LightningModule):
         columns = self.trainer.datamodule.generators
         cells = []
         for perturbation in ("", *self.test_perturbations):
-            found = matrix_cells(
-                *self._gather(perturbation), self.rows, columns, self.threshold, self.bootstrap
-            )
-            self.log_cells(found, columns, f"test/{perturbation}/" if perturbation else "test/")
-            cells += [{"perturbation": perturbation or "none", **c} for c in found]
+            scores = self._gather(perturbation)
+            reals = [REAL, NOVEL_REAL] if (scores[2] == NOVEL_REAL).any() else [REAL]
+            for real in reals:
+                found = matrix_cells(
+                    *scores, self.rows, columns, self.threshold, self.bootstrap, real=real
+                )
+                prefix = "test/" + (f"{perturbation}/" if perturbation else "")
+                self.log_cells(found, columns, prefix + ("novel_real/" if real != REAL else ""))
+                cells += [{"perturbation": perturbation or "none", **c} for c in found]
         self.write_cells(cells)
 
     def log_cells(self, cells: list[dict], columns: list[str], prefix: str) -> None:
         """Every clean cell's metrics, and the summaries of every (perturbed) matrix."""
+        for row, (seen, unseen) in seen_unseen(cells).items():
+            self.log(f"{prefix}{row}/auc_seen", seen)
+            if unseen is not None:
+                self.log(f"{prefix}{row}/auc_unseen", unseen)
         if prefix == "test/":
             for cell in cells:
                 where = f"{prefix}{'+'.join(cell['train_generators'])}/{cell['test_generator']}"
@@ -223,7 +241,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         if not log_dir or not self.trainer.is_global_zero:
             return
         records = [
-            {"track": "image", "detector": self.detector_name, "real_source": "dfb_synth_photos",
+            {"track": "image", "detector": self.detector_name,
              "seed": int(self.trainer.datamodule.benchmark.seed), **cell}
             for cell in cells
         ]  # fmt: skip

@@ -14,6 +14,7 @@ import numpy as np
 from deepfake_bench.metrics import auc, cell_metrics, summarize_matrix
 
 REAL = -1  # the generator index of real items
+NOVEL_REAL = -2  # the generator index of the new real source's items (BioDeepAV-style)
 
 
 def validation_aucs(
@@ -35,19 +36,34 @@ def matrix_cells(
     columns: Sequence[str],
     threshold: float = 0.5,
     bootstrap: int = 0,
+    real: int = REAL,
 ) -> list[dict]:
-    """One metrics record per (row, column): ``probs`` (N, rows) scored on the reals plus the
-    column's fakes; bootstrap seeds are the cell's index, so reruns are identical."""
+    """One metrics record per (row, column): ``probs`` (N, rows) scored on the reals (index
+    ``real``: the training photos' or the new source's) plus the column's fakes; bootstrap seeds
+    are the cell's index, so reruns are identical."""
     cells = []
     for r, row in enumerate(rows):
         for k, column in enumerate(columns):
-            keep = (generators == REAL) | (generators == k)
+            keep = (generators == real) | (generators == k)
             cell = cell_metrics(
                 labels[keep], probs[keep, r], "test", column, threshold, bootstrap,
                 seed=r * len(columns) + k,
             )  # fmt: skip
-            cells.append({"train_generators": list(row), "test_generator": column, **cell})
+            cells.append({"train_generators": list(row), "test_generator": column,
+                          "real_source": "novel" if real == NOVEL_REAL else "train_photos",
+                          **cell})  # fmt: skip
     return cells
+
+
+def seen_unseen(cells: list[dict]) -> dict[str, tuple[float, float | None]]:
+    """``row -> (mean AUC on its training generators' columns, mean AUC on the others)`` (the
+    second ``None`` when a row saw every column): ID vs OOD for pooled rows too."""
+    by_row: dict[str, tuple[list, list]] = {}
+    for cell in cells:
+        seen, unseen = by_row.setdefault("+".join(cell["train_generators"]), ([], []))
+        (seen if cell["test_generator"] in cell["train_generators"] else unseen).append(cell["auc"])
+    return {row: (float(np.mean(s)), float(np.mean(u)) if u else None)
+            for row, (s, u) in by_row.items()}  # fmt: skip
 
 
 def auc_matrix(cells: list[dict], names: Sequence[str]) -> np.ndarray:

@@ -4,7 +4,8 @@ Training items pair one real patch with one fake patch of *every* generator, so 
 cross-generator matrix gets a class-balanced batch of its own generator(s) from one loader:
 ``(real (3, H, W), fakes (K, 3, H, W))`` uint8, fake i of generator k = its patch i mod n_k.
 Validation and test items are ``(image, label, generator index)`` with index −1 for reals; the
-same real test set faces every generator's column.
+same real test set faces every generator's column; a new real source (if the build has one) is
+scored too (index −2), so each column can be read against either real set.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from torch.utils.data import Dataset
 
 from shared.data.loader import Loader
 from deepfake_bench.data.image_folders import load_records, read_manifest
-from deepfake_bench.synth.build import REAL, SPLITS, SynthImageConfig, build
+from deepfake_bench.synth.build import NOVEL_SPLIT, REAL, SPLITS, SynthImageConfig, build
 
 
 def to_chw(images: np.ndarray) -> torch.Tensor:
@@ -37,11 +38,21 @@ class PairedTrain(Dataset):
 
 
 class Labelled(Dataset):
-    def __init__(self, reals: torch.Tensor, fakes: Sequence[torch.Tensor]) -> None:
-        self.images = torch.cat([reals, *fakes])
-        self.labels = torch.cat([torch.zeros(len(reals))] + [torch.ones(len(f)) for f in fakes])
+    """Reals (generator index −1), the fakes of generator k (index k) and, when given, the reals
+    of a new real source (index −2)."""
+
+    def __init__(
+        self, reals: torch.Tensor, fakes: Sequence[torch.Tensor], novel: torch.Tensor | None = None
+    ) -> None:
+        novel = novel if novel is not None else reals[:0]
+        self.images = torch.cat([reals, *fakes, novel])
+        self.labels = torch.cat(
+            [torch.zeros(len(reals))] + [torch.ones(len(f)) for f in fakes] + [torch.zeros(len(novel))]
+        )
         self.generators = torch.cat(
-            [torch.full((len(reals),), -1)] + [torch.full((len(f),), k) for k, f in enumerate(fakes)]
+            [torch.full((len(reals),), -1)]
+            + [torch.full((len(f),), k) for k, f in enumerate(fakes)]
+            + [torch.full((len(novel),), -2)]
         )
 
     def __len__(self) -> int:
@@ -95,4 +106,5 @@ class SynthImageDataModule(pl.LightningDataModule):
         return self.loader.dataloader(Labelled(*self.split("val")))
 
     def test_dataloader(self):
-        return self.loader.dataloader(Labelled(*self.split("test")))
+        novel = self.arrays.get((NOVEL_SPLIT, REAL))
+        return self.loader.dataloader(Labelled(*self.split("test"), novel))

@@ -26,12 +26,13 @@ import numpy as np
 
 from deepfake_bench import catalog  # noqa: F401  (fills the registries)
 from deepfake_bench.registry import GENERATORS
-from deepfake_bench.synth.real_sources import SOURCES, sample_patches
+from deepfake_bench.synth.real_sources import GRAYSCALE_PHOTOS, SOURCES, sample_patches
 from shared.errors import ConfigError
 from shared.paths import data_root
 
 BUILD_VERSION = 1  # bump when the build's code changes what it writes
 SPLITS = ("train", "val", "test")
+NOVEL_SPLIT = "test_novel_real"  # reals of the new real source (BioDeepAV-style protocol)
 REAL = "real"
 
 
@@ -46,6 +47,9 @@ class SynthImageConfig:
         n_real: real patches per split (train, val, test).
         n_fake: fake patches per generator per split (train, val, test).
         seed: the build's seed.
+        novel_real_sources: a new real source for the test set only (the grayscale photos), as
+            BioDeepAV's reals differ from FF++'s; empty: none.
+        n_novel_real: its patch count.
     """
 
     generators: tuple[str, ...] = ("upsample_nn", "pca_gauss", "conv_ae", "dcgan", "ddpm")
@@ -54,6 +58,8 @@ class SynthImageConfig:
     n_real: tuple[int, int, int] = (1200, 200, 400)
     n_fake: tuple[int, int, int] = (600, 100, 400)
     seed: int = 0
+    novel_real_sources: tuple[str, ...] = ()
+    n_novel_real: int = 400
 
     def __post_init__(self) -> None:
         for name in self.generators:
@@ -65,6 +71,12 @@ class SynthImageConfig:
                 list(self.test_sources),
                 f"a non-empty proper subset of {list(SOURCES)}",
             )
+        if unknown := sorted(set(self.novel_real_sources) - set(GRAYSCALE_PHOTOS)):
+            raise ConfigError(
+                "data.init_args.benchmark.novel_real_sources",
+                unknown,
+                f"grayscale photos of the second real domain: {list(GRAYSCALE_PHOTOS)}",
+            )
 
     @property
     def train_sources(self) -> tuple[str, ...]:
@@ -74,7 +86,10 @@ class SynthImageConfig:
         return self.test_sources if split == "test" else self.train_sources
 
     def digest(self) -> str:
-        payload = json.dumps({"version": BUILD_VERSION, **asdict(self)}, sort_keys=True)
+        fields = asdict(self)
+        if not self.novel_real_sources:  # builds without a new real source keep their hash
+            del fields["novel_real_sources"], fields["n_novel_real"]
+        payload = json.dumps({"version": BUILD_VERSION, **fields}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
@@ -104,6 +119,10 @@ def build(config: SynthImageConfig, root: str | None = None, log=print) -> Path:
         rng = np.random.default_rng([config.seed, 1, s])
         reals[split], ids = sample_patches(config.sources(split), config.n_real[s], rng)
         rows += write_patches(folder, split, REAL, reals[split], ids, label=0)
+    if config.novel_real_sources:
+        rng = np.random.default_rng([config.seed, 3])
+        novel, ids = sample_patches(config.novel_real_sources, config.n_novel_real, rng)
+        rows += write_patches(folder, NOVEL_SPLIT, REAL, novel, ids, label=0)
     for k, name in enumerate(config.generators):
         log(f"DFB-Synth: fitting {name} on {len(reals['train'])} real train patches")
         generator = GENERATORS.build(name, **config.generator_args.get(name, {}))

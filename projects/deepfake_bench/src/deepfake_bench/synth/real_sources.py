@@ -1,8 +1,8 @@
 """Real images that ship inside scikit-image and scikit-learn, so DFB-Synth needs no network.
 
 Only the bundled natural colour photos are used (``skimage.data`` fetches anything else with
-pooch, which fails offline; the synthetic ``colorwheel``, ``logo`` ... are excluded). Patches are
-random crops at three scales (32, 64, 128 px, area-downsampled to 32) with random flips. The
+pooch, which fails offline; the synthetic ``colorwheel``, ``logo`` ... are excluded). The grayscale photos
+form a second real domain. Patches are random crops at three scales (32, 64, 128 px, area-downsampled to 32) with random flips. The
 stereo pair is one source (``stereo_motorcycle``): its two views never straddle a split.
 """
 
@@ -22,6 +22,9 @@ SKIMAGE_PHOTOS = (
 )  # fmt: skip
 SOURCES = (*SKIMAGE_PHOTOS, "stereo_motorcycle", "china", "flower")
 """The source ids a split names: 10 sources, 11 photos (the stereo pair is one source)."""
+GRAYSCALE_PHOTOS = ("camera", "brick", "grass", "gravel", "moon", "coins", "clock")
+"""A second real domain (``horse`` is a binary silhouette, not a photo): grey repeated to RGB,
+the new real source of the BioDeepAV-style protocol."""
 
 
 @cache
@@ -34,12 +37,16 @@ def load_source(name: str) -> tuple[np.ndarray, ...]:
     if name == "stereo_motorcycle":
         left, right, _ = data.stereo_motorcycle()
         return (left, right)
+    if name in GRAYSCALE_PHOTOS:
+        return (np.repeat(getattr(data, name)()[..., None], 3, axis=2),)
     if name in ("china", "flower"):
         from sklearn.datasets import load_sample_images
 
         images = dict(zip(load_sample_images().filenames, load_sample_images().images, strict=True))
         return tuple(v for k, v in images.items() if k.endswith(f"{name}.jpg"))
-    raise ConfigError("data.init_args.test_sources", name, f"one of {list(SOURCES)}")
+    raise ConfigError(
+        "data.init_args.benchmark.test_sources", name, f"one of {[*SOURCES, *GRAYSCALE_PHOTOS]}"
+    )
 
 
 def sample_patches(
