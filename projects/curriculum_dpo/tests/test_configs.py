@@ -66,6 +66,6 @@ def test_config_runs_shrunk_end_to_end(config: Path) -> None:
     cli.model.load_state_dict(last, strict=False)  # testing `best` loaded that checkpoint
     policy = cli.model.policy.eval()
     assert torch.allclose(fresh.unet(x, t, context).sample, policy(x, t, context).sample, atol=1e-5)
-    image = sample_images(fresh, fresh.unet, ["red"], steps=2, guidance=7.5,
-                          generator=torch.Generator().manual_seed(0))  # fmt: skip
+    generator = torch.Generator().manual_seed(0)
+    image = sample_images(fresh, fresh.unet, ["red"], steps=2, guidance=7.5, generator=generator)
     assert image.shape == (1, 3, 8, 8)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from curriculum_dpo.lora import LCM_TARGETS, SD_TARGETS, add_lora, save_lora
+
 from shared.diffusion import tiny_parts, tiny_unet
 from shared.errors import ConfigError
 
@@ -15,7 +15,11 @@ def test_sd_and_lcm_targets_exist_in_a_diffusers_unet() -> None:
     assert SD_TARGETS == ("to_q", "to_k", "to_v", "to_out.0")
     assert len(LCM_TARGETS) == 14
     unet = add_lora(tiny_unet(block_out_channels=(16, 32), time_cond_proj_dim=8), "lcm", rank=2)
-    trainable = {n.split(".lora_")[0].rsplit(".", 1)[-1] for n, p in unet.named_parameters() if p.requires_grad}
+    trainable = {
+        n.split(".lora_")[0].rsplit(".", 1)[-1]
+        for n, p in unet.named_parameters()
+        if p.requires_grad
+    }
     assert {"to_q", "conv1", "conv_shortcut", "time_emb_proj", "proj_in"} <= trainable
     assert all("lora_" in n for n, p in unet.named_parameters() if p.requires_grad)
 

@@ -7,7 +7,6 @@ import math
 
 import pytest
 import torch
-
 from curriculum_dpo.losses import (
     boundary_scalings,
     consistency_dpo_loss,
@@ -52,7 +51,7 @@ def test_consistency_dpo_on_hand_tensors() -> None:
     d = [pseudo_huber(torch.full_like(zero, v), zero)[0].item() for v in (0.02, 0.018, 0.01, 0.012)]
     assert d == pytest.approx([0.0190249844, 0.0170277564, 0.0090498756, 0.0110415946], abs=6e-11)
     policy_w, ref_w, policy_l, ref_l = (torch.tensor([v, v], dtype=torch.float64) for v in d)
-    loss, inside = consistency_dpo_loss(policy_w, policy_l, ref_w, ref_l, beta=200)
+    loss, _ = consistency_dpo_loss(policy_w, policy_l, ref_w, ref_l, beta=200)
     assert loss.item() == pytest.approx(1.1695759277, rel=1e-9)
     same, _ = consistency_dpo_loss(policy_w, policy_l, policy_w, policy_l)
     assert same.item() == pytest.approx(LN2, rel=1e-12)
@@ -60,7 +59,10 @@ def test_consistency_dpo_on_hand_tensors() -> None:
 
 def test_a_gradient_step_lowers_the_winner_error_relative_to_the_loser() -> None:
     theta = torch.zeros(1, dtype=torch.float64, requires_grad=True)
-    winner, loser = torch.tensor([1.0], dtype=torch.float64), torch.tensor([-1.0], dtype=torch.float64)
+    winner, loser = (
+        torch.tensor([1.0], dtype=torch.float64),
+        torch.tensor([-1.0], dtype=torch.float64),
+    )
 
     def errors():  # a 1-parameter policy predicting θ for both targets
         return (theta - winner).pow(2), (theta - loser).pow(2)

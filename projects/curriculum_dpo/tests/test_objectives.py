@@ -8,10 +8,10 @@ import math
 
 import pytest
 import torch
-from torch import nn
-
 from curriculum_dpo.lora import add_lora
 from curriculum_dpo.objectives import ConsistencyDPO, DiffusionDPO, frozen_copy
+from torch import nn
+
 from shared.diffusion import tiny_unet
 from shared.diffusion.parts import sd_noise_scheduler
 
@@ -25,8 +25,9 @@ def scheduler():
 
 def _inputs(channels: int = 4):
     g = torch.Generator().manual_seed(0)
-    return (torch.randn(3, channels, 8, 8, generator=g), torch.randn(3, channels, 8, 8, generator=g),
-            torch.randn(3, 5, 32, generator=g))  # fmt: skip
+    shape = (3, channels, 8, 8)
+    context = torch.randn(3, 5, 32, generator=g)
+    return torch.randn(shape, generator=g), torch.randn(shape, generator=g), context
 
 
 def test_diffusion_dpo_is_log2_at_initialisation(scheduler) -> None:
@@ -36,7 +37,9 @@ def test_diffusion_dpo_is_log2_at_initialisation(scheduler) -> None:
     out = objective(*_inputs(), generator=torch.Generator().manual_seed(1))
     assert out["loss"].item() == pytest.approx(LN2, abs=1e-7)
     assert torch.equal(out["inside"], torch.zeros(3))
-    assert [p.requires_grad for p in reference.parameters()] == [False] * len(list(reference.parameters()))
+    assert [p.requires_grad for p in reference.parameters()] == [False] * len(
+        list(reference.parameters())
+    )
     out["loss"].backward()
     trained = [n for n, p in objective.policy.named_parameters() if p.grad is not None]
     assert trained and all("lora" in n for n in trained)
@@ -72,7 +75,9 @@ def test_consistency_dpo_is_log2_at_initialisation(scheduler) -> None:
     policy = add_lora(base, "lcm", rank=4, init=True)
     objective = ConsistencyDPO(policy, reference, teacher, scheduler)
     winners, losers, context = _inputs()
-    out = objective(winners, losers, context, torch.zeros(1, 5, 32), torch.Generator().manual_seed(2))
+    out = objective(
+        winners, losers, context, torch.zeros(1, 5, 32), torch.Generator().manual_seed(2)
+    )
     assert out["loss"].item() == pytest.approx(LN2, abs=1e-7)
     assert torch.equal(out["model_distance"], out["ref_distance"])
     out["loss"].backward()
@@ -83,7 +88,9 @@ def test_consistency_target_uses_the_reference_at_the_previous_grid_point(schedu
     reference, teacher = Recorder(), Recorder()
     objective = ConsistencyDPO(Recorder(), reference, teacher, scheduler)
     x = torch.zeros(2, 4, 8, 8)
-    objective(x, x.clone(), torch.zeros(2, 5, 32), torch.zeros(1, 5, 32), torch.Generator().manual_seed(3))
+    objective(
+        x, x.clone(), torch.zeros(2, 5, 32), torch.zeros(1, 5, 32), torch.Generator().manual_seed(3)
+    )
     (_, t_s), (_, t_e) = reference.calls  # f_ref at t_s, then the target at t_e
     assert torch.equal(t_e, (t_s - 20).clamp(min=0))
     assert all(t in set(range(19, 1000, 20)) for t in t_s.tolist())

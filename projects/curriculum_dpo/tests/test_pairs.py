@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from curriculum_dpo.pairs import PairCurriculum, official_tau
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curriculum_dpo.pairs import PairCurriculum, official_tau
 from shared.data.errors import DatasetFormatError
 
 SCORES = [0.3, 0.9, 0.5, 0.1, 0.7]
@@ -29,8 +29,21 @@ def test_official_thresholds_per_reward() -> None:
 
 
 def test_score_gap_hand_example() -> None:
-    c = PairCurriculum.from_scores(["p q"] * 5, SCORES, tau=0.1, num_levels=2, difficulty="score_gap")
-    assert _pairs(c) == [(0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4)]
+    c = PairCurriculum.from_scores(
+        ["p q"] * 5, SCORES, tau=0.1, num_levels=2, difficulty="score_gap"
+    )
+    assert _pairs(c) == [
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (0, 4),
+        (1, 2),
+        (1, 3),
+        (1, 4),
+        (2, 3),
+        (2, 4),
+        (3, 4),
+    ]
     assert c.thresholds.tolist() == pytest.approx([0.8, 0.5, 0.2])
     assert _pairs(c, 0) == [(0, 1), (1, 3), (3, 4)]
     assert c.gaps[c.admitted(0)].tolist() == pytest.approx([0.6, 0.8, 0.6])
@@ -89,7 +102,13 @@ def test_pickapic_human_labels_pick_the_winner_and_ties_are_dropped() -> None:
 def test_pickapic_keeps_the_largest_gaps_first() -> None:
     gaps = [0.2, 0.5, 0.3, 0.5]
     c = PairCurriculum.from_human_labels(
-        list("abcd"), [1] * 4, [0] * 4, [0.2 + g for g in gaps], [0.2] * 4, num_levels=2, max_pairs=3
+        list("abcd"),
+        [1] * 4,
+        [0] * 4,
+        [0.2 + g for g in gaps],
+        [0.2] * 4,
+        num_levels=2,
+        max_pairs=3,
     )
     assert c.prompts == ("b", "d", "c") and c.dropped["over_max_pairs"] == 1
     assert [len(level) for level in c.levels] == [1, 3]
@@ -138,7 +157,10 @@ def test_pair_and_level_invariants(groups, levels, mode) -> None:
     s = np.asarray(scores)
     assert (s[c.winners] > s[c.losers]).all()
     assert (s[c.winners] - s[c.losers] > tau).all()
-    assert all(prompts[w] == prompts[l] == p for w, l, p in zip(c.winners, c.losers, c.prompts))
+    assert all(
+        prompts[w] == prompts[lo] == p
+        for w, lo, p in zip(c.winners, c.losers, c.prompts, strict=True)
+    )
     assert c.num_levels == levels
     for k in range(1, levels):
         assert set(c.admitted(k - 1)) <= set(c.admitted(k))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-
 from curriculum_dpo.rewards import REWARDS, AestheticMLP, RewardError, score
+
 from shared.errors import ConfigError
 from shared.testing.registry import registry_cases
 
@@ -40,7 +40,9 @@ def test_aesthetic_head_has_the_official_layout_and_reads_normalised_features() 
     reward = REWARDS.build("aesthetic_score", clip="tiny")
     images = torch.rand(2, 3, 8, 8)
     with torch.no_grad():
-        pixels = F.interpolate((images * 255).round() / 255, size=(16, 16), mode="bicubic", antialias=True)
+        pixels = F.interpolate(
+            (images * 255).round() / 255, size=(16, 16), mode="bicubic", antialias=True
+        )
         embeds = reward.vision(pixel_values=(pixels - reward.mean) / reward.std).image_embeds
         expected = reward.mlp(embeds / embeds.norm(dim=-1, keepdim=True))
     assert score(reward, images, ["a", "b"]).tolist() == pytest.approx(expected.tolist(), rel=1e-6)
@@ -49,7 +51,7 @@ def test_aesthetic_head_has_the_official_layout_and_reads_normalised_features() 
 def test_real_clip_without_the_head_weights_is_refused(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ConfigError, match="data.reward.args.clip"):
+    with pytest.raises(ConfigError, match=r"data\.reward\.args\.clip"):
         REWARDS.build("aesthetic_score")
 
 

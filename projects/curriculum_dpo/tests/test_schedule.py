@@ -9,11 +9,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-
 from curriculum_dpo.callbacks import CurriculumSchedule
 from curriculum_dpo.data import LevelBatchSampler
 from curriculum_dpo.pairs import PairCurriculum
 from curriculum_dpo.schedule import OfficialTriggers, StepsPerLevel
+
 from shared.errors import ConfigError
 
 
@@ -48,7 +48,9 @@ class FakeData:
 def _curriculum(cumulative: bool = True) -> PairCurriculum:
     """21 pairs of rank gaps 1..6; levels: gap > 4 (3 pairs), gap > 2 (10), all (21)."""
     scores = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2]
-    return PairCurriculum.from_scores(["p"] * 7, scores, tau=0.1, num_levels=3, cumulative=cumulative)
+    return PairCurriculum.from_scores(
+        ["p"] * 7, scores, tau=0.1, num_levels=3, cumulative=cumulative
+    )
 
 
 def _run(callback: CurriculumSchedule, data: FakeData, steps: int, epoch_every: int = 0):
@@ -84,7 +86,9 @@ def test_callback_official_mode_uses_the_budget_of_the_admitted_set() -> None:
 
 def test_callback_lcm_mode_also_advances_at_epoch_end() -> None:
     data = FakeData(_curriculum(), batch_size=2)
-    callback = CurriculumSchedule(mode="official", update_frequency=500, epochs=50, at_epoch_end=True)
+    callback = CurriculumSchedule(
+        mode="official", update_frequency=500, epochs=50, at_epoch_end=True
+    )
     assert _run(callback, data, 6, epoch_every=2) == [0, 1, 1, 2, 2, 2]
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from curriculum_dpo.data import PreferenceDataModule
 from curriculum_dpo.pairs import PairCurriculum
 from curriculum_dpo.rewards import RewardError
 from curriculum_dpo.stage1 import generate, load_images, save_images, save_scores, score_images
+
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 
 PROMPTS = ["red", "blue", "green"]
@@ -46,8 +46,13 @@ def stage1(tmp_path):
 def test_official_features_and_a_score_round_trip(stage1) -> None:
     root, prompts, levels = stage1
     dataset = load_images(root / "images")
-    assert {k: type(v).__name__ for k, v in dataset.features.items()} == {"image": "Image", "prompt": "Value"}
-    assert (root / "images" / "state.json").is_file() and (root / "images" / "dataset_info.json").is_file()
+    assert {k: type(v).__name__ for k, v in dataset.features.items()} == {
+        "image": "Image",
+        "prompt": "Value",
+    }
+    assert (root / "images" / "state.json").is_file() and (
+        root / "images" / "dataset_info.json"
+    ).is_file()
     from curriculum_dpo.rewards import REWARDS
 
     scores = score_images(REWARDS.build("brightness"), root / "images")

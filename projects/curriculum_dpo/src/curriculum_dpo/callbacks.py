@@ -68,9 +68,13 @@ class CurriculumSchedule(pl.Callback):
         self.triggers.start(len(data.admitted), data.batch_size)
 
     def on_train_batch_end(
-        self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any, batch: Any,
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        outputs: Any,
+        batch: Any,
         batch_idx: int,
-    ) -> None:  # fmt: skip
+    ) -> None:
         data = trainer.datamodule
         pl_module.log("curriculum/level", float(data.level), on_step=True, on_epoch=False)
         pl_module.log("curriculum/pairs", float(len(data.admitted)), on_step=True, on_epoch=False)

@@ -230,6 +230,8 @@ class PreferenceDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         seeds = range(self.hparams.eval_per_prompt)
-        items = [(p, self.hparams.seed + 1 + 1000 * k + i) for k in seeds for i, p in
-                 enumerate(self.hparams.prompts)]  # fmt: skip
+        prompts = self.hparams.prompts
+        items = [
+            (p, self.hparams.seed + 1 + 1000 * k + i) for k in seeds for i, p in enumerate(prompts)
+        ]
         return DataLoader(items, batch_size=len(self.hparams.prompts), collate_fn=list)

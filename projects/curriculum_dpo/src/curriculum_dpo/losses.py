@@ -81,7 +81,9 @@ def guidance_embedding(w: torch.Tensor, dim: int, scale: float = 1000.0) -> torc
     ``timestep_cond`` input."""
     w = w.double() * scale
     half = dim // 2
-    frequencies = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float64) / (half - 1))
+    frequencies = torch.exp(
+        -math.log(10000.0) * torch.arange(half, dtype=torch.float64) / (half - 1)
+    )
     angles = w[:, None] * frequencies[None]
     embedding = torch.cat([angles.sin(), angles.cos()], dim=1)
     if dim % 2:
@@ -101,15 +103,15 @@ def predicted_x0(
     return (x_t - sigma * epsilon) / alpha
 
 
-def ddim_step(x0: torch.Tensor, epsilon: torch.Tensor, alpha_bar_prev: torch.Tensor) -> torch.Tensor:
+def ddim_step(
+    x0: torch.Tensor, epsilon: torch.Tensor, alpha_bar_prev: torch.Tensor
+) -> torch.Tensor:
     """One deterministic DDIM step to the previous grid point: sqrt(ᾱ_prev)x̂0 + sqrt(1−ᾱ_prev)ε̂."""
     a, s = _per_sample(alpha_bar_prev.sqrt(), x0), _per_sample((1 - alpha_bar_prev).sqrt(), x0)
     return a * x0 + s * epsilon
 
 
-def consistency_output(
-    x_t: torch.Tensor, x0: torch.Tensor, t: torch.Tensor
-) -> torch.Tensor:
+def consistency_output(x_t: torch.Tensor, x0: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """f(x_t, t) = c_skip(t)·x_t + c_out(t)·x̂0."""
     c_skip, c_out = boundary_scalings(t)
     return _per_sample(c_skip, x_t) * x_t + _per_sample(c_out, x_t) * x0

@@ -105,9 +105,10 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
                 policy, reference, self.parts.noise_scheduler, SD_BETA if beta is None else beta
             )
         else:
-            teacher_unet = frozen_copy(reference) if teacher is None else freeze(
-                load_base(teacher, field="model.teacher")
-            ).unet  # fmt: skip
+            if teacher is None:
+                teacher_unet = frozen_copy(reference)
+            else:
+                teacher_unet = freeze(load_base(teacher, field="model.teacher")).unet
             self.objective = ConsistencyDPO(
                 policy,
                 reference,
@@ -154,7 +155,9 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
         for key in ("model_mse", "ref_mse", "model_distance", "ref_distance"):
             if key in out:
                 logged[f"train/{key}"] = out[key]
-        self.log_dict(logged, on_step=True, on_epoch=False, prog_bar=False, batch_size=len(batch[2]))
+        self.log_dict(
+            logged, on_step=True, on_epoch=False, prog_bar=False, batch_size=len(batch[2])
+        )
         return out["loss"]
 
     def test_step(self, batch: list[tuple[str, int]], batch_idx: int) -> None:

@@ -181,7 +181,9 @@ class PairCurriculum:
         ``max_pairs`` kept, and level k is the first ``int(linspace(0, N, B + 1))[k + 1]`` of
         them. Row r's images are dataset rows 2r (image 0) and 2r + 1 (image 1)."""
         _check_levels(num_levels)
-        columns = [np.asarray(c, dtype=np.float64) for c in (labels_0, labels_1, scores_0, scores_1)]
+        columns = [
+            np.asarray(c, dtype=np.float64) for c in (labels_0, labels_1, scores_0, scores_1)
+        ]
         if len({len(prompts), *map(len, columns)}) != 1:
             lengths = ", ".join(str(len(c)) for c in (prompts, *columns))
             raise DatasetFormatError(
@@ -191,7 +193,9 @@ class PairCurriculum:
         for name, values in (("image_0_score", s0), ("image_1_score", s1)):
             if not np.isfinite(values).all():
                 row = int(np.flatnonzero(~np.isfinite(values))[0])
-                raise DatasetFormatError(source, f"{name} {values[row]} at row {row}", "finite rewards")
+                raise DatasetFormatError(
+                    source, f"{name} {values[row]} at row {row}", "finite rewards"
+                )
         labelled = np.isin(l0, (0, 1)) & np.isin(l1, (0, 1)) & (l0 != l1)
         gap = np.abs(s0 - s1)
         kept = labelled & (gap > tau) & (s0 > PICKAPIC_MIN_SCORE) & (s1 > PICKAPIC_MIN_SCORE)

@@ -173,9 +173,8 @@ def aesthetic_score(clip: str = "openai/clip-vit-large-patch14", mlp: str | None
         vision = CLIPVisionModelWithProjection.from_pretrained(source)
     head = AestheticMLP(vision.config.projection_dim)
     if mlp is not None:
-        head.load_state_dict(torch.load(require_pretrained(
-            mlp, library="transformers", field="data.reward.args.mlp"
-        ), map_location="cpu", weights_only=True))  # fmt: skip
+        path = require_pretrained(mlp, library="transformers", field="data.reward.args.mlp")
+        head.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     elif clip != "tiny":
         raise ConfigError(
             "data.reward.args.mlp",

@@ -118,8 +118,8 @@ class ToyBase:
             loss.backward()
             optimizer.step()
             if progress and (step % 50 == 0 or step == self.pretrain_steps - 1):
-                print(f"toy base: pretraining step {step + 1}/{self.pretrain_steps}, "
-                      f"ε-MSE {loss.item():.4f}", flush=True)  # fmt: skip
+                done = f"{step + 1}/{self.pretrain_steps}"
+                print(f"toy base: pretraining step {done}, ε-MSE {loss.item():.4f}", flush=True)
         return parts
 
 
