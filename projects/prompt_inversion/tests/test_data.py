@@ -107,3 +107,22 @@ def test_a_history_of_other_data_is_refused(diffusiondb, tmp_path):
                                  test_parts=(2,), curriculum=Curriculum(str(history)))  # fmt: skip
     with pytest.raises(DatasetFormatError, match=r"h.npz.*another training set"):
         data.setup("fit")
+
+
+def test_the_official_csv_layout_with_official_embedding_names(tmp_path):
+    import pandas as pd
+
+    from prompt_inversion.testing import fixture_prompt, png
+
+    root = tmp_path / "official"
+    (root / "images_part1" / "images").mkdir(parents=True)
+    rows = []
+    for k in range(8):
+        path = f"images_part1/images/img{k}.png"
+        (root / path).write_bytes(png(fixture_prompt(k)))
+        rows.append({"filepath": path, "prompt": fixture_prompt(k)})
+    pd.DataFrame(rows).to_csv(root / "diffusiondb.csv", index=False)
+    data = module(root, layout="official_csv", official_naming=True, fractions=(0.5, 0.25, 0.25))
+    assert sum(len(d) for d in data.datasets.values()) == 8
+    names = sorted(p.name for p in (root / "sentence_embeddings").iterdir())
+    assert names == [f"img{k}npy.npy" for k in range(8)]
