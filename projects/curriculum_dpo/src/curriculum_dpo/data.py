@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from curriculum_dpo.pairs import PairCurriculum, official_tau
+from curriculum_dpo.prompts import resolve_prompts
 from curriculum_dpo.rewards import REWARDS
 from curriculum_dpo.stage1 import (
     generate,
@@ -35,7 +36,6 @@ from curriculum_dpo.stage1 import (
     save_scores,
     score_images,
 )
-from curriculum_dpo.toy import COLOUR_PROMPTS
 from shared.paths import data_root
 
 
@@ -97,7 +97,8 @@ class PreferenceDataModule(pl.LightningDataModule):
         data_dir: an existing stage-1 image dataset (``save_to_disk`` folder); ``None``
             generates one into the cache.
         score_dir: its aligned ``score`` dataset (``None``: scored here with ``reward``).
-        prompts: the prompts stage 1 samples, and the test prompts.
+        prompts: the prompts stage 1 samples and the test prompts, or a named set
+            (``colours``, ``animals``: 45, ``animal_activities``: 135).
         per_prompt: images per prompt (the official train subset: 500).
         sampling_steps: DDIM steps of stage 1 and of the evaluation (official SD: 30).
         guidance: classifier-free guidance of stage 1 (the SD pipeline's default, 7.5).
@@ -118,7 +119,7 @@ class PreferenceDataModule(pl.LightningDataModule):
         base: str = "toy",
         data_dir: str | None = None,
         score_dir: str | None = None,
-        prompts: list[str] = list(COLOUR_PROMPTS),  # noqa: B006 (jsonargparse copies defaults)
+        prompts: str | list[str] = "colours",
         per_prompt: int = 16,
         sampling_steps: int = 10,
         guidance: float = 7.5,
@@ -138,6 +139,7 @@ class PreferenceDataModule(pl.LightningDataModule):
         self.reward_name = reward
         self.reward = REWARDS.build(reward, **(reward_args or {}))
         self.tau = official_tau(reward) if tau is None else tau
+        self.prompts = resolve_prompts(prompts)
         self.batch_size = batch_size
         self.level = 0
         self.curriculum: PairCurriculum | None = None
@@ -145,8 +147,8 @@ class PreferenceDataModule(pl.LightningDataModule):
     # ------------------------------------------------------------ stage 1
 
     def _stage1_key(self) -> str:
-        keys = ("base", "prompts", "per_prompt", "sampling_steps", "guidance", "seed")
-        settings = {k: self.hparams[k] for k in keys}
+        keys = ("base", "per_prompt", "sampling_steps", "guidance", "seed")
+        settings = {**{k: self.hparams[k] for k in keys}, "prompts": self.prompts}
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
     @property
@@ -188,7 +190,7 @@ class PreferenceDataModule(pl.LightningDataModule):
             )
 
         images, rows = generate(
-            sample, self.hparams.prompts, self.hparams.per_prompt, self.hparams.sample_batch_size
+            sample, self.prompts, self.hparams.per_prompt, self.hparams.sample_batch_size
         )
         partial = self.image_dir.with_suffix(".partial")
         save_images(partial, images, rows)
@@ -230,8 +232,8 @@ class PreferenceDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         seeds = range(self.hparams.eval_per_prompt)
-        prompts = self.hparams.prompts
+        prompts = self.prompts
         items = [
             (p, self.hparams.seed + 1 + 1000 * k + i) for k in seeds for i, p in enumerate(prompts)
         ]
-        return DataLoader(items, batch_size=len(self.hparams.prompts), collate_fn=list)
+        return DataLoader(items, batch_size=min(len(prompts), 50), collate_fn=list)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import torch
 
+from curriculum_dpo.prompts import COLOURS as COLOUR_PROMPTS
 from curriculum_dpo.rewards import COLOURS
 from curriculum_dpo.sampling import to_model_space
 from shared.paths import data_root
 
-COLOUR_PROMPTS = tuple(COLOURS)
 FORMAT = 1  # bump when the build changes what a folder holds
 
 
