@@ -66,6 +66,10 @@ def test_config_runs_shrunk(config, tmp_path):
     real_sources = 2 if config.stem == "biodeep_style" else 1
     assert len(cells) == len(rows) * len(columns) * perturbations * real_sources
     assert cells[0]["detector"] == cli.model.detector_name
+    assert cells[0]["benchmark_hash"] == cli.datamodule.benchmark.digest()
+    assert {"git_commit", "machine", "wall_seconds", "seed", "track", "real_source"} <= set(
+        cells[0]
+    )
 
 
 def test_default_config_is_the_image_matrix_of_cnndet_lite():

@@ -111,3 +111,27 @@ def test_frame_video_refuses_a_non_image_frame_detector():
 
     with pytest.raises(ConfigError, match="frame_detector"):
         FrameVideo("frame_cnn")
+
+
+def test_xception_detector_loads_deepfakebench_names_and_gives_its_probability(tmp_path):
+    from deepfake_bench.detectors.xception import XceptionDetector
+
+    torch.manual_seed(0)
+    source = XceptionDetector(width=1 / 16).eval()
+    state = source.state_dict()
+    assert {"backbone.conv1.weight", "backbone.block12.skip.weight", "backbone.last_linear.bias",
+            "backbone.adjust_channel.1.running_var"} <= set(state)  # fmt: skip
+    torch.save(state, tmp_path / "xception_best.pth")
+    loaded = XceptionDetector(1 / 16, str(tmp_path / "xception_best.pth")).eval()
+    x = torch.rand(2, 3, 40, 40)
+    expected = torch.softmax(source.backbone((x - 0.5) / 0.5), 1)[:, 1]
+    assert torch.allclose(loaded.predict_proba(x), expected, atol=1e-6)
+
+
+def test_xception_full_width_has_the_original_parameter_count():
+    from deepfake_bench.detectors.xception import Xception
+
+    # FaceForensics++'s Xception: 20.8 M with its 2-way head, plus the 1x1 adjust_channel block
+    # DeepfakeBench keeps (2048 * 512 + 512 conv, 2 * 512 BN).
+    n = sum(p.numel() for p in Xception(3, 2).parameters())
+    assert n == 20_811_050 + 2048 * 512 + 512 + 2 * 512

@@ -16,6 +16,7 @@ from deepfake_bench.detectors.f3net import F3Net
 from deepfake_bench.detectors.frame_video import FrameVideo
 from deepfake_bench.detectors.probe import Probe
 from deepfake_bench.detectors.spectrum_lr import SpectrumLR
+from deepfake_bench.detectors.xception import XceptionDetector
 from deepfake_bench.registry import DATASETS, DETECTORS, GENERATORS
 from deepfake_bench.synth.generators.conv_ae import ConvAE
 from deepfake_bench.synth.generators.dcgan import DCGAN
@@ -99,4 +100,10 @@ DETECTORS.register(
     paper="DeepfakeBench frame-level detectors (Yan et al., NeurIPS 2023 D&B): mean of frames",
     original="any image detector per frame at its size (e.g. f3net_lite size=full), 32 frames",
     test_kwargs={"frame_args": {"widths": (8, 16), "stem_stride": 2}},
+)  # fmt: skip
+DETECTORS.register(
+    "xception", XceptionDetector, modality="image", input_size=256,
+    paper="Rössler et al., FaceForensics++, ICCV 2019 (DeepfakeBench's xception detector)",
+    original="the same at width 1.0 (DeepfakeBench xception_best.pth loads strictly)",
+    test_kwargs={"width": 1 / 16},
 )  # fmt: skip

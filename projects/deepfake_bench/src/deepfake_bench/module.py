@@ -21,6 +21,7 @@ per-cell records in the run folder (``cells-last.json``, ``cells-best.json``).
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,9 @@ from deepfake_bench.protocols import (
 )
 from deepfake_bench.registry import DETECTORS
 from shared.errors import ConfigError
+from shared.machine import describe_machine
 from shared.optim import OptimizerCallable
+from shared.provenance import code_paths, head_commit, tree_dirty
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
             parse(name)
         self.automatic_optimization = False
         self.augment_rng = torch.Generator().manual_seed(0)
+        self._started = time.monotonic()
         self._outputs: dict[str, list[tuple[Tensor, Tensor, Tensor]]] = {}
 
     # ---------------------------------------------------------------- setup
@@ -123,6 +127,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         return [[columns.index(n) for n in row] for row in self.rows]
 
     def on_fit_start(self) -> None:
+        self._started = time.monotonic()
         self.augment_rng.manual_seed(int(torch.randint(2**31, (1,))))
         reals, fakes = self.trainer.datamodule.split("train")
         shared = None
@@ -236,13 +241,22 @@ class CrossGeneratorMatrix(pl.LightningModule):
             self.log(f"{prefix}auc_logo", float(np.mean(list(held_out.values()))))
 
     def write_cells(self, cells: list[dict]) -> None:
-        """The per-cell records (the spec §10 fields this run knows) beside metrics.json."""
+        """The per-cell records beside metrics.json: spec §10's fields (the config hash is the
+        benchmark's; ``wall_seconds`` counts from the start of fitting)."""
         log_dir = self.trainer.log_dir
         if not log_dir or not self.trainer.is_global_zero:
             return
+        data = self.trainer.datamodule
+        provenance = {
+            "benchmark_hash": data.benchmark.digest(),
+            "git_commit": head_commit(),
+            "git_dirty": tree_dirty(code_paths("deepfake_bench")),
+            "machine": describe_machine(),
+            "wall_seconds": round(time.monotonic() - self._started, 1),
+        }
         records = [
-            {"track": "image", "detector": self.detector_name,
-             "seed": int(self.trainer.datamodule.benchmark.seed), **cell}
+            {"track": data.modality, "detector": self.detector_name,
+             "seed": int(data.benchmark.seed), **cell, **provenance}
             for cell in cells
         ]  # fmt: skip
         # the CLI tests the last weights, then the best-on-validation checkpoint

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from deepfake_bench.detectors.base import Detector, as_float_images
+
 
 class SeparableConv2d(nn.Module):
     def __init__(self, cin: int, cout: int, kernel: int = 1, stride: int = 1, pad: int = 0):
@@ -98,3 +100,24 @@ class Xception(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         pooled = torch.relu(self.features(x)).mean(dim=(2, 3))
         return self.last_linear(pooled)
+
+
+class XceptionDetector(Detector):
+    """DeepfakeBench's ``xception`` detector (Rössler et al. 2019): Xception on the face crop
+    normalised with mean = std = 0.5, a 2-way head read as one fake logit l₁ − l₀; the module is
+    ``backbone`` as in DeepfakeBench, so ``xception_best.pth`` loads strictly.
+
+    Args:
+        width: channel scale (1.0 = the original; smaller only for tests and CPU runs).
+        checkpoint: a DeepfakeBench ``xception_best.pth`` to load.
+    """
+
+    def __init__(self, width: float = 1.0, checkpoint: str | None = None) -> None:
+        super().__init__()
+        self.backbone = Xception(3, 2, width)
+        if checkpoint:
+            self.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+
+    def forward(self, x: Tensor) -> Tensor:
+        logits = self.backbone((as_float_images(x) - 0.5) / 0.5)
+        return logits[:, 1] - logits[:, 0]
