@@ -34,6 +34,7 @@ SHRINK = [
 def test_every_config_is_covered() -> None:
     assert {p.relative_to(PROJECT / "configs").as_posix() for p in CONFIGS} == {
         "default.yaml",
+        "lcm_smoke.yaml",
         "smoke.yaml",
     }
 

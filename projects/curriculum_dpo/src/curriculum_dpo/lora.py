@@ -73,12 +73,13 @@ def add_lora(
 
 
 def lora_state_dict(unet: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """The adapter's weights with diffusers' key names (``...lora.down.weight``)."""
-    from diffusers.utils import convert_state_dict_to_diffusers
+    """The adapter's weights with peft's key names (``...lora_A.weight``), which diffusers'
+    loaders read. (Converting them to the older ``lora.down`` names, as the official script
+    does, loses the attention projections on reload once convolutions are targets too, as in
+    the LCM list: diffusers 0.42 then reads them back as attention processors.)"""
     from peft.utils import get_peft_model_state_dict
 
-    state = get_peft_model_state_dict(unet, adapter_name=ADAPTER)
-    return convert_state_dict_to_diffusers(state)
+    return get_peft_model_state_dict(unet, adapter_name=ADAPTER)
 
 
 def save_lora(unet: torch.nn.Module, folder: str | Path) -> Path:
