@@ -84,3 +84,17 @@ def test_default_config_is_the_image_matrix_of_cnndet_lite():
     assert model.optimizer.class_path == "torch.optim.Adam"
     assert list(data.benchmark.n_real) == [1200, 200, 400]
     assert list(data.benchmark.n_fake) == [600, 100, 400]
+
+
+@pytest.mark.slow
+def test_probe_encoder_is_pretrained_once_and_cached_beside_the_benchmark(tmp_path):
+    args = ["--config", str(PROJECT / "configs/smoke.yaml"), *shrink(tmp_path),
+            "--model.init_args.detector={name: probe_lite, args: {width: 8, pretrain_steps: 2}}"]  # fmt: skip
+    first = ReproCLI(PROJECT.name, "smoke", args=args)
+    first_summary = first.fit_and_test()
+    cached = list((first.datamodule.folder / "prepared").glob("*.pt"))
+    assert len(cached) == 1
+    stamp = cached[0].stat().st_mtime_ns
+    second = ReproCLI(PROJECT.name, "smoke", args=args).fit_and_test()
+    assert cached[0].stat().st_mtime_ns == stamp
+    assert second["last"] == first_summary["last"]

@@ -5,7 +5,8 @@ generator, the matrix's row; a list: those generators pooled, e.g. leave-one-out
 see the same real batches and train side by side; their parameters are disjoint, so one Adam
 over all of them is the same as one Adam per row. Before the first step, each detector's
 :meth:`~deepfake_bench.detectors.base.Detector.prepare` gets the row's whole training split
-(closed-form fits; real-only pretraining is done once and shared by the rows).
+(closed-form fits; real-only pretraining is done once, shared by the rows and cached beside
+the benchmark build).
 
 Validation scores each row on its *own* generator(s) only (``val/auc_id``, the checkpoint
 monitor): no test generator, no test data is used for selection. Test scores every row on
@@ -20,6 +21,7 @@ per-cell records in the run folder (``cells-last.json``, ``cells-best.json``).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -98,7 +100,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         if isinstance(detector, dict):  # as a checkpoint's hyperparameters hold it
             detector = DetectorSpec(**detector)
         self.save_hyperparameters(ignore=["optimizer"])
-        self.detector_name = detector.name
+        self.detector_name, self.detector_args = detector.name, dict(detector.args)
         rows = train_generators or ["upsample_nn", "pca_gauss", "conv_ae", "dcgan", "ddpm"]
         self.rows = [[r] if isinstance(r, str) else list(r) for r in rows]
         self.row_names = ["+".join(r) for r in self.rows]
@@ -130,7 +132,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         self._started = time.monotonic()
         self.augment_rng.manual_seed(int(torch.randint(2**31, (1,))))
         reals, fakes = self.trainer.datamodule.split("train")
-        shared = None
+        shared = self.cached_preparation()
         for detector, indices in zip(self.detectors, self.row_indices(), strict=True):
             if getattr(detector, "real_only_preparation", False) and shared is not None:
                 detector.load_preparation(shared)
@@ -138,6 +140,26 @@ class CrossGeneratorMatrix(pl.LightningModule):
             detector.prepare(reals, torch.cat([fakes[k] for k in indices]))
             if getattr(detector, "real_only_preparation", False):
                 shared = detector.preparation_state()
+                self.cache_preparation(shared)
+
+    def preparation_file(self) -> Path | None:
+        """Where a real-only preparation (``probe_lite``'s encoder) is cached: beside the
+        benchmark it was fitted on, keyed by the detector's settings and the run's seed."""
+        folder = getattr(self.trainer.datamodule, "folder", None)
+        if folder is None or not getattr(self.detectors[0], "real_only_preparation", False):
+            return None
+        spec = json.dumps([self.detector_name, self.detector_args, torch.initial_seed()],
+                          sort_keys=True, default=str)  # fmt: skip
+        return Path(folder) / "prepared" / f"{hashlib.sha256(spec.encode()).hexdigest()[:12]}.pt"
+
+    def cached_preparation(self) -> dict[str, Tensor] | None:
+        path = self.preparation_file()
+        return torch.load(path, weights_only=True) if path and path.is_file() else None
+
+    def cache_preparation(self, state: dict[str, Tensor]) -> None:
+        if (path := self.preparation_file()) and not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            torch.save(state, path)
 
     def configure_optimizers(self):
         params = [p for p in self.parameters() if p.requires_grad]

@@ -81,6 +81,7 @@ class SynthImageDataModule(pl.LightningDataModule):
         self.benchmark, self.data_root, self.loader = benchmark, data_root, loader
         self.generators = list(benchmark.generators)
         self.arrays: dict[tuple[str, str], torch.Tensor] = {}
+        self.folder = None  # the build's folder, once set up
 
     def prepare_data(self) -> None:
         build(self.benchmark, self.data_root)
@@ -88,7 +89,7 @@ class SynthImageDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.arrays:
             return
-        folder = build(self.benchmark, self.data_root)
+        folder = self.folder = build(self.benchmark, self.data_root)
         groups: dict[tuple[str, str], list] = {}
         for record in read_manifest(folder):
             groups.setdefault((record.split, record.generator), []).append(record)
