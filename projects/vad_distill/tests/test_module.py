@@ -144,3 +144,15 @@ def test_teachers_and_frame_size_must_match_the_data(tmp_path):
         trainer.fit(VadDistill(select_on_test=True), datamodule=_data(tmp_path / "c"))
     with pytest.raises(ConfigError, match=r"data.image_size.*\(240, 360\)"):
         trainer.fit(VadDistill(preset_name="ped2"), datamodule=_data(tmp_path / "b"))
+
+
+def test_pretrained_ae_in_the_official_checkpoint_format(tmp_path):
+    """``latest_checkpoint_ae_classic_pretraining.pkl`` holds ``{"model_weights": ...}``."""
+    source = VadDistill()
+    path = tmp_path / "latest_checkpoint_ae_classic_pretraining.pkl"
+    torch.save({"epoch": 35, "model_weights": source.autoencoder.state_dict()}, path)
+    model = VadDistill(pretrained_ae=str(path))
+    model.start_distillation()
+    assert torch.equal(model.student.conv_encoder.down_sampling[1].weight,
+                       source.autoencoder.conv_encoder.down_sampling[1].weight)  # fmt: skip
+    assert model.handed_over
