@@ -1,6 +1,8 @@
 """Contract tests over every registry entry: a new detector or generator is tested the moment
 it is registered."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -59,4 +61,8 @@ def test_unknown_detector_and_unknown_argument_name_the_field():
 
 def test_a_detector_asked_for_another_modality_is_refused():
     with pytest.raises(ConfigError, match="reads image data only"):
-        CrossGeneratorMatrix(DetectorSpec("spectrum_lr"), ["upsample_nn"], modality="audio")
+        DETECTORS.build("spectrum_lr").check_modality("audio")
+    module = CrossGeneratorMatrix(DetectorSpec("frame_cnn", {"frame_args": {"widths": (8,)}}))
+    module.trainer = SimpleNamespace(datamodule=SimpleNamespace(modality="image"))
+    with pytest.raises(ConfigError, match="reads video data only"):
+        module.setup("fit")

@@ -81,7 +81,6 @@ class CrossGeneratorMatrix(pl.LightningModule):
     bootstrap: stratified bootstrap resamples for the test cells' 95 % CIs (0: none).
     test_perturbations: the robustness protocol: every test image also scored perturbed
         (``jpeg90``, ``blur0.5``, ``resize0.5``, ...; :mod:`deepfake_bench.perturbations`).
-    modality: the data the rows read (checked against the detector's).
     """
 
     monitor, monitor_mode = "val/auc_id", "max"
@@ -94,7 +93,6 @@ class CrossGeneratorMatrix(pl.LightningModule):
         threshold: float = 0.5,
         bootstrap: int = 0,
         test_perturbations: list[str] | None = None,
-        modality: str = "image",
     ) -> None:
         super().__init__()
         if isinstance(detector, dict):  # as a checkpoint's hyperparameters hold it
@@ -105,7 +103,6 @@ class CrossGeneratorMatrix(pl.LightningModule):
         self.rows = [[r] if isinstance(r, str) else list(r) for r in rows]
         self.row_names = ["+".join(r) for r in self.rows]
         self.detectors = nn.ModuleList(detector.build() for _ in self.rows)
-        self.detectors[0].check_modality(modality)
         self.optimizer, self.threshold, self.bootstrap = optimizer, threshold, bootstrap
         self.test_perturbations = list(test_perturbations or [])
         for name in self.test_perturbations:
@@ -127,6 +124,10 @@ class CrossGeneratorMatrix(pl.LightningModule):
                         "model.init_args.train_generators", name, f"one of the data's {columns}"
                     )
         return [[columns.index(n) for n in row] for row in self.rows]
+
+    def setup(self, stage: str) -> None:
+        """The data's modality must be the detector's (an image detector cannot read audio)."""
+        self.detectors[0].check_modality(getattr(self.trainer.datamodule, "modality", "image"))
 
     def on_fit_start(self) -> None:
         self._started = time.monotonic()
