@@ -148,6 +148,9 @@ def pseudo_anomalous(
     return out
 
 
+TEACHERS = ("motion", "appearance")  # the in-project teachers, in the order of their maps
+
+
 class ShapesVADDataModule(_MapDataModule):
     """The demo: ShapesVAD (``shared.vad.shapes``), teachers fitted in the project.
 
@@ -189,7 +192,10 @@ class ShapesVADDataModule(_MapDataModule):
         check_range("data.pseudo_anomalies", pseudo_anomalies, 0)
         check_range("data.folds", folds, 2, train_videos)
         self.pseudo_anomalies, self.folds = pseudo_anomalies, folds
-        self.train_layout = MapLayout(Path("train"), {"motion": Path(), "appearance": Path()})
+
+    @property
+    def teachers(self) -> tuple[str, ...]:
+        return TEACHERS
 
     def _build(self) -> None:
         if self.datasets:
@@ -206,7 +212,7 @@ class ShapesVADDataModule(_MapDataModule):
         labels.mkdir()
         for video in splits["test"]:
             np.savetxt(labels / f"{video.name}.txt", video.labels, fmt="%d")
-        teachers = {k: root / "maps" / k for k in ("motion", "appearance")}
+        teachers = {k: root / "maps" / k for k in TEACHERS}
         build_teacher_maps(
             [(v.name, v.frames) for v in splits["train"]],
             [*pseudo, *((v.name, v.frames) for v in (*splits["val"], *splits["test"]))],
