@@ -81,7 +81,7 @@ class TeacherMapDataset(Dataset):
             released Avenue test loader's order).
         official_transpose: (C, W, H) tensors and transposed maps, the released loader's axes
             (needed for official checkpoints); otherwise (C, H, W).
-        ae_target: add the phase-1 target, frame t at half size (bicubic), normalised.
+        ae_target: add the phase-1 target, frame t at half size (bicubic, rounded up), normalised.
     """
 
     def __init__(
@@ -155,9 +155,9 @@ class TeacherMapDataset(Dataset):
             sample["label"] = torch.tensor(self.labels[video][i])
         if self.ae_target:
             current = (images[self.offsets.index(0)].astype(np.float32) - 127.0) / 128.0
-            h, w = self.image_size
+            h, w = self.image_size  # the decoder's output size: half, rounded up
             sample["ae_target"] = self._axes(
-                cv2.resize(current, (w // 2, h // 2), interpolation=cv2.INTER_CUBIC)
+                cv2.resize(current, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_CUBIC)
             )
         return sample
 
