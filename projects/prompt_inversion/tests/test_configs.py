@@ -11,6 +11,7 @@ import yaml
 from prompt_inversion.curriculum import WEIGHTS
 from prompt_inversion.data import DiffusionDBDataModule
 from prompt_inversion.model import BACKBONES
+from prompt_inversion.predict import load_model
 from prompt_inversion.testing import write_diffusiondb
 
 from shared.cli import ReproCLI
@@ -60,6 +61,8 @@ def test_embedded_configs_train_on_a_small_rendered_set(name, tmp_path, monkeypa
     )
     assert cli.trainer.global_step == 1
     assert np.isfinite(cli.trainer.callback_metrics["train/loss_epoch"].item())
+    model = load_model(Path(cli.trainer.checkpoint_callback.dirpath) / "last.ckpt")
+    assert model.vocabulary == list(cli.datamodule.vocabulary.words) and model.image_size == 32
 
 
 @pytest.mark.parametrize("config", PAPER, ids=[p.stem for p in PAPER])

@@ -4,11 +4,12 @@ vocabulary size, and the curriculum's easy-first prefixes (real MiniLM targets).
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from prompt_inversion.data import Curriculum, DiffusionDBDataModule, square_transform
 from prompt_inversion.target import encode
-from prompt_inversion.testing import write_diffusiondb
+from prompt_inversion.testing import fixture_prompt, png, write_diffusiondb
 
 from shared.data.errors import DatasetFormatError
 from shared.data.loader import Loader
@@ -110,10 +111,6 @@ def test_a_history_of_other_data_is_refused(diffusiondb, tmp_path):
 
 
 def test_the_official_csv_layout_with_official_embedding_names(tmp_path):
-    import pandas as pd
-
-    from prompt_inversion.testing import fixture_prompt, png
-
     root = tmp_path / "official"
     (root / "images_part1" / "images").mkdir(parents=True)
     rows = []

@@ -29,6 +29,10 @@ def default_backbone() -> Backbone:
     return Backbone(spec["name"], spec.get("args", {}))
 
 
+def default_vocabulary() -> int:
+    return int(yaml.safe_load(CONFIG.read_text())["data"]["init_args"]["vocab_size"])
+
+
 def prompts(count: int = PROMPTS) -> list[str]:
     rng = np.random.default_rng(0)
     return [random_scene(rng).prompt + f" #{i}" for i in range(count)]
@@ -50,7 +54,7 @@ def cached_reads():
 def default_model() -> PromptPredictor:
     torch.manual_seed(0)
     backbone = default_backbone()
-    return PromptPredictor(backbone.build(), 24, *backbone.stats)
+    return PromptPredictor(backbone.build(), default_vocabulary(), *backbone.stats)
 
 
 def train_step():
@@ -60,7 +64,7 @@ def train_step():
         torch.rand(64, 3, 32, 32),
         torch.nn.functional.normalize(torch.randn(64, 384), dim=1),
     )
-    labels = (torch.rand(64, 24) < 0.2).float()
+    labels = (torch.rand(64, default_vocabulary()) < 0.2).float()
 
     def step() -> None:
         optimizer.zero_grad(set_to_none=True)

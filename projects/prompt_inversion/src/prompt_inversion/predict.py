@@ -8,6 +8,7 @@ the 384-d embedding as ``.npy``. Works with any checkpoint of :class:`PromptInve
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 import torch
 
 from prompt_inversion.data import square_transform
+from prompt_inversion.model import Backbone
 from prompt_inversion.module import PromptInversion
 from prompt_inversion.vocab import Vocabulary, top_words
 from shared.data.errors import DatasetFormatError
@@ -41,8 +43,10 @@ def load_model(checkpoint: Path) -> PromptInversion:
         raise ConfigError(
             "checkpoint", str(checkpoint), "a checkpoint of prompt_inversion's PromptInversion"
         )
-    hparams = dict(state["hyper_parameters"])
-    backbone = hparams.pop("backbone")
+    accepted = inspect.signature(PromptInversion.__init__).parameters  # the CLI adds _class_path
+    hparams = {k: v for k, v in state["hyper_parameters"].items() if k in accepted}
+    backbone = hparams.pop("backbone")  # a Backbone, or its fields when the CLI built the run
+    backbone = Backbone(**backbone) if isinstance(backbone, dict) else backbone
     args = {k: v for k, v in backbone.args.items() if k != "pretrained"}
     model = PromptInversion(backbone=replace(backbone, args=args), **hparams)
     model.load_state_dict(state["state_dict"])
@@ -60,10 +64,18 @@ def load_model(checkpoint: Path) -> PromptInversion:
 
 @torch.no_grad()
 def predict(
-    model: PromptInversion, image_path: Path, top: int = 10, nearest: int = 5
+    model: PromptInversion,
+    image_path: Path,
+    top: int = 10,
+    nearest: int = 5,
+    image_size: int | None = None,
 ) -> Prediction:
+    size = image_size or model.image_size
+    if size is None:
+        raise ConfigError(
+            "--image-size", None, "the side the model was trained at", "The checkpoint lacks it."
+        )
     image = load_rgb(image_path)
-    size = model.image_size or 224
     embedding, _, logits = model(square_transform(size)(image).unsqueeze(0))
     words = top_words(logits[0].numpy(), Vocabulary(tuple(model.vocabulary)), top)
     close: list[tuple[str, float]] = []
@@ -82,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=10, help="vocabulary words to show")
     parser.add_argument("--nearest", type=int, default=5, help="nearest training prompts to show")
     parser.add_argument("--out", type=Path, help="where to write the embedding (default IMAGE.npy)")
+    parser.add_argument("--image-size", type=int, help="input side (default: the checkpoint's)")
     args = parser.parse_args(argv)
     try:
-        result = predict(load_model(args.checkpoint), args.image, args.top, args.nearest)
+        model = load_model(args.checkpoint)
+        result = predict(model, args.image, args.top, args.nearest, args.image_size)
     except (ConfigError, DatasetFormatError) as error:
         sys.stderr.write(f"error: {error}\n")
         return 2
