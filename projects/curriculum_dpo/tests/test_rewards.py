@@ -51,7 +51,7 @@ def test_aesthetic_head_has_the_official_layout_and_reads_normalised_features() 
 def test_real_clip_without_the_head_weights_is_refused(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ConfigError, match=r"data\.reward\.args\.clip"):
+    with pytest.raises(ConfigError, match=r"data\.reward_args\.clip"):
         REWARDS.build("aesthetic_score")
 
 
@@ -79,3 +79,11 @@ def test_a_nan_or_miscounted_reward_is_an_error() -> None:
         score(Broken([0.5, float("nan")]), images, ["red", "green"])
     with pytest.raises(RewardError, match="returned 3 scores for 2 images"):
         score(Broken([0.5, 0.1, 0.2]), images, ["red", "green"])
+
+
+def test_hps_is_a_cosine_and_needs_its_checkpoint() -> None:
+    reward = REWARDS.build("human_score", arch="tiny")
+    values = score(reward, torch.rand(3, 3, 8, 8), ["a cat", "a dog", "a cat"])
+    assert (values.abs() <= 1).all()
+    with pytest.raises(ConfigError, match=r"HPS_v2\.1_compressed\.pt"):
+        REWARDS.build("human_score")

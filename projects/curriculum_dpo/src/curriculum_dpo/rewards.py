@@ -169,15 +169,15 @@ def aesthetic_score(clip: str = "openai/clip-vit-large-patch14", mlp: str | None
     else:
         from transformers import CLIPVisionModelWithProjection
 
-        source = require_pretrained(clip, library="transformers", field="data.reward.args.clip")
+        source = require_pretrained(clip, library="transformers", field="data.reward_args.clip")
         vision = CLIPVisionModelWithProjection.from_pretrained(source)
     head = AestheticMLP(vision.config.projection_dim)
     if mlp is not None:
-        path = require_pretrained(mlp, library="transformers", field="data.reward.args.mlp")
+        path = require_pretrained(mlp, library="transformers", field="data.reward_args.mlp")
         head.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     elif clip != "tiny":
         raise ConfigError(
-            "data.reward.args.mlp",
+            "data.reward_args.mlp",
             None,
             "the path of sac+logos+ava1-l14-linearMSE.pth",
             "It is in github.com/christophschuhmann/improved-aesthetic-predictor.",
@@ -189,3 +189,67 @@ def aesthetic_score(clip: str = "openai/clip-vit-large-patch14", mlp: str | None
 
 REWARDS.register("brightness", Brightness, test_kwargs={}, computable=True)
 REWARDS.register("colour_alignment", ColourAlignment, test_kwargs={}, computable=True)
+
+
+class HPSv2(nn.Module):
+    """Human Preference Score v2.1: the cosine of an open_clip model's normalised image and text
+    features (the diagonal of image_feat · text_featᵀ). Images are quantised to uint8 levels,
+    resized bicubic to the model's input size and normalised with CLIP's mean and std (the
+    official scorer resizes to 512 px first, then applies open_clip's ``preprocess_val``)."""
+
+    name = "human_score"
+
+    def __init__(self, model: nn.Module, tokenizer) -> None:
+        super().__init__()
+        self.model, self.tokenizer = model.eval(), tokenizer
+        self.register_buffer("mean", torch.tensor(CLIP_MEAN).reshape(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(CLIP_STD).reshape(1, 3, 1, 1), persistent=False)
+
+    def forward(self, images: torch.Tensor, prompts: Sequence[str]) -> torch.Tensor:
+        size = self.model.visual.image_size
+        size = size if isinstance(size, tuple) else (size, size)
+        pixels = (images.clamp(0, 1) * 255).round() / 255
+        pixels = F.interpolate(pixels, size=size, mode="bicubic", antialias=True)
+        image = self.model.encode_image((pixels - self.mean) / self.std, normalize=True)
+        tokens = self.tokenizer(list(prompts)).to(images.device)
+        text = self.model.encode_text(tokens, normalize=True)
+        return (image * text).sum(-1)
+
+
+def _tiny_open_clip(seed: int = 0) -> nn.Module:
+    from open_clip.model import CLIP
+
+    vision = {"image_size": 16, "layers": 1, "width": 32, "patch_size": 8, "head_width": 16}
+    text = {"context_length": 77, "vocab_size": 49408, "width": 32, "heads": 2, "layers": 1}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return CLIP(embed_dim=16, vision_cfg=vision, text_cfg=text)
+
+
+@REWARDS.register("human_score", test_kwargs={"arch": "tiny"}, paper_tau=0.02)
+def human_score(arch: str = "ViT-H-14", checkpoint: str | None = None):
+    """HPSv2.1 on open_clip: ``arch`` the open_clip architecture (``tiny``: a random stand-in),
+    ``checkpoint`` the path of ``HPS_v2.1_compressed.pt`` (its ``state_dict``)."""
+    import open_clip
+
+    from shared.hub import require_pretrained
+
+    tokenizer = open_clip.get_tokenizer("ViT-H-14")  # the BPE vocabulary ships with open_clip
+    if arch == "tiny":
+        model = _tiny_open_clip()
+    else:
+        if checkpoint is None:
+            raise ConfigError(
+                "data.reward_args.checkpoint",
+                None,
+                "the path of HPS_v2.1_compressed.pt",
+                "It is on the hub as xswu/HPSv2 (file HPS_v2.1_compressed.pt).",
+            )
+        path = require_pretrained(
+            checkpoint, library="open_clip", field="data.reward_args.checkpoint"
+        )
+        model = open_clip.create_model(arch, pretrained=None)
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        model.load_state_dict(state.get("state_dict", state))
+    model.requires_grad_(False)
+    return HPSv2(model, tokenizer)
