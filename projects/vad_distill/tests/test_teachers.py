@@ -77,8 +77,8 @@ def test_cross_fitting_scores_each_fold_with_the_others(monkeypatch):
         return [np.zeros(0) for _ in videos]
 
     monkeypatch.setattr(build, "_scores", scores)
-    train = [build._Video(f"v{i}", np.zeros((1, 4, 4)), [[]]) for i in range(4)]
-    build.object_scores("motion", train, [build._Video("test", np.zeros((1, 4, 4)), [[]])], 2)
+    train = [build._Objects(f"v{i}", (4, 4), ["0"], [[]], {}) for i in range(4)]
+    build.object_scores("motion", train, [build._Objects("test", (4, 4), ["0"], [[]], {})], 2)
     assert seen == [(["v1", "v3"], ["v0", "v2"]), (["v0", "v2"], ["v1", "v3"]),
                     (["v0", "v1", "v2", "v3"], ["test"])]  # fmt: skip
 
@@ -88,13 +88,14 @@ def test_written_maps_are_read_by_the_loader(tmp_path):
     test object above every training one, and the loader reads what was written."""
     import cv2
 
-    train = [(f"tr{i}", _moving_square(start=2 + i, speed=1)) for i in range(3)]
-    test = [("te", _moving_square(speed=4))]
+    train = [(f"tr{i}", _moving_square(start=2 + i, speed=1), [str(t) for t in range(6)])
+             for i in range(3)]  # fmt: skip
+    test = [("te", _moving_square(speed=4), [str(t) for t in range(6)])]
     roots = {"motion": tmp_path / "motion", "appearance": tmp_path / "appearance"}
     scores = build.build_teacher_maps(train, test, roots, folds=3)
     assert scores["motion"]["te"].min() == 1.0  # clipped at 1 after the 99th-percentile scale
     assert max(s.max() for n, s in scores["motion"].items() if n != "te") <= 1.0
-    for name, frames in [*train, *test]:
+    for name, frames, _ in [*train, *test]:
         folder = tmp_path / "frames" / name
         folder.mkdir(parents=True)
         for t, frame in enumerate(frames):
@@ -103,3 +104,27 @@ def test_written_maps_are_read_by_the_loader(tmp_path):
     sample = data[data.videos.index("te") * 6 + 2]
     assert float(sample["teacher_1x1"][0]) == pytest.approx(scores["motion"]["te"][2])
     assert float(sample["teacher_16x16"][0].max()) == pytest.approx(scores["motion"]["te"][2])
+
+
+def test_make_teacher_maps_writes_what_the_paper_configs_read(tmp_path, capsys):
+    """The command on frame folders (zero-padded names) -> maps the loader pairs by name."""
+    import cv2
+    from vad_distill.make_teacher_maps import main
+
+    for split, speeds in (("train", (1, 1, 1)), ("test", (4,))):
+        for v, speed in enumerate(speeds):
+            folder = tmp_path / split / "frames" / f"{v + 1:02d}"
+            folder.mkdir(parents=True)
+            for t, frame in enumerate(_moving_square(start=2 + v, speed=speed)):
+                cv2.imwrite(str(folder / f"{t:03d}.png"), frame)
+    args = ["--train", str(tmp_path / "train/frames"), "--test", str(tmp_path / "test/frames"),
+            "--out", str(tmp_path / "maps")]  # fmt: skip
+    assert main(args) == 0
+    assert (tmp_path / "maps/test/motion/01/16x16/005.npy").is_file()
+    assert not (tmp_path / "maps/test/motion/02").exists()  # training videos stay in train/
+    for split in ("train", "test"):
+        roots = {k: tmp_path / "maps" / split / k for k in ("motion", "appearance")}
+        data = TeacherMapDataset(MapLayout(tmp_path / split / "frames", roots), (32, 32))
+        assert len(data) == (18 if split == "train" else 6)
+    assert main([*args[:1], str(tmp_path / "missing"), *args[2:]]) == 2
+    assert "missing" in capsys.readouterr().err

@@ -213,9 +213,16 @@ class ShapesVADDataModule(_MapDataModule):
         for video in splits["test"]:
             np.savetxt(labels / f"{video.name}.txt", video.labels, fmt="%d")
         teachers = {k: root / "maps" / k for k in TEACHERS}
+
+        def stems(name: str, frames: np.ndarray) -> tuple[str, np.ndarray, list[str]]:
+            return name, frames, [str(t) for t in range(len(frames))]
+
         build_teacher_maps(
-            [(v.name, v.frames) for v in splits["train"]],
-            [*pseudo, *((v.name, v.frames) for v in (*splits["val"], *splits["test"]))],
+            [stems(v.name, v.frames) for v in splits["train"]],
+            [
+                stems(*p)
+                for p in (*pseudo, *((v.name, v.frames) for v in (*splits["val"], *splits["test"])))
+            ],
             teachers,
             self.folds,
         )
