@@ -87,3 +87,15 @@ def test_hps_is_a_cosine_and_needs_its_checkpoint() -> None:
     assert (values.abs() <= 1).all()
     with pytest.raises(ConfigError, match=r"HPS_v2\.1_compressed\.pt"):
         REWARDS.build("human_score")
+
+
+def test_text_alignment_is_the_caption_reference_cosine() -> None:
+    from curriculum_dpo.rewards_text import REFERENCE, ColourCaptioner
+
+    images = torch.zeros(3, 3, 4, 4)
+    images[0, 0], images[1, 2], images[2, :2] = 1.0, 0.7, 0.5
+    assert ColourCaptioner()(images) == ["a red image", "a blue image", "a yellow image"]
+    reward = REWARDS.build("llava_bertscore", encoder="tiny")
+    reward.captioner = lambda x: [REFERENCE.format(prompt="red")] * len(x)  # a perfect caption
+    assert score(reward, images, ["red"] * 3).tolist() == pytest.approx([1.0] * 3, abs=1e-6)
+    assert REFERENCE == "The image contains {prompt}"

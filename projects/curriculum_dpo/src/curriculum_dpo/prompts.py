@@ -12,7 +12,13 @@ ANIMALS = (
     "turtle frog chicken duck goose bee pig turkey fly llama camel bat gorilla hedgehog kangaroo"
 ).split()
 ACTIVITIES = ("washing the dishes", "riding a bike", "playing chess")
-COLOURS = ("red", "green", "blue", "yellow")
+COLOUR_RGB = {
+    "red": (1.0, 0.0, 0.0),
+    "green": (0.0, 1.0, 0.0),
+    "blue": (0.0, 0.0, 1.0),
+    "yellow": (1.0, 1.0, 0.0),
+}
+COLOURS = tuple(COLOUR_RGB)
 
 
 def article(word: str) -> str:

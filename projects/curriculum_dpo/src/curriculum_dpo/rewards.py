@@ -5,6 +5,11 @@
   ViT-L/14 image embedding). The CLIP tower is loaded by hub id or path; ``clip="tiny"`` builds a
   random tiny tower (tests), and the MLP loads the official ``sac+logos+ava1-l14-linearMSE.pth``
   by path (random without one, allowed only with the tiny tower).
+- ``human_score``: HPSv2.1 on open_clip (ViT-H-14, the checkpoint by path; ``arch="tiny"``: a
+  random stand-in).
+- ``llava_bertscore``: text alignment, a captioner's caption against "The image contains
+  {prompt}" by the sentence-embedding cosine the official server computes (see
+  :mod:`curriculum_dpo.rewards_text`).
 - ``brightness`` and ``colour_alignment``: computable proxies for the embedded colour run (an
   aesthetic proxy and a text-alignment proxy, spec §10.1).
 
@@ -20,18 +25,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from curriculum_dpo.prompts import COLOUR_RGB
+from curriculum_dpo.rewards_text import text_alignment
 from shared.errors import ConfigError
 from shared.registry import Registry
 
 REWARDS: Registry[nn.Module] = Registry("reward", "data.reward")
 
-# The colours of the embedded run, by their prompt word.
-COLOURS = {
-    "red": (1.0, 0.0, 0.0),
-    "green": (0.0, 1.0, 0.0),
-    "blue": (0.0, 0.0, 1.0),
-    "yellow": (1.0, 1.0, 0.0),
-}
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 
@@ -61,8 +61,8 @@ def score(reward: nn.Module, images: torch.Tensor, prompts: Sequence[str]) -> to
 def prompt_colour(prompt: str) -> torch.Tensor | None:
     """The RGB of the first colour word in ``prompt`` (``None`` if it names none)."""
     for word in prompt.lower().replace("_", " ").split():
-        if word in COLOURS:
-            return torch.tensor(COLOURS[word])
+        if word in COLOUR_RGB:
+            return torch.tensor(COLOUR_RGB[word])
     return None
 
 
@@ -93,7 +93,9 @@ class ColourAlignment(nn.Module):
         for prompt in prompts:
             colour = prompt_colour(prompt)
             if colour is None:
-                raise ConfigError("data.prompts", prompt, f"a prompt naming one of {list(COLOURS)}")
+                raise ConfigError(
+                    "data.prompts", prompt, f"a prompt naming one of {list(COLOUR_RGB)}"
+                )
             colours.append(colour)
         mean_rgb = images.flatten(2).mean(2)
         return F.cosine_similarity(mean_rgb, torch.stack(colours).to(images), dim=1)
@@ -253,3 +255,6 @@ def human_score(arch: str = "ViT-H-14", checkpoint: str | None = None):
         model.load_state_dict(state.get("state_dict", state))
     model.requires_grad_(False)
     return HPSv2(model, tokenizer)
+
+
+REWARDS.register("llava_bertscore", text_alignment, test_kwargs={"encoder": "tiny"}, paper_tau=0.02)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import torch
 
+from curriculum_dpo.prompts import COLOUR_RGB
 from curriculum_dpo.prompts import COLOURS as COLOUR_PROMPTS
-from curriculum_dpo.rewards import COLOURS
 from curriculum_dpo.sampling import to_model_space
 from shared.paths import data_root
 
@@ -34,7 +34,7 @@ def colour_images(
     noise: float = 0.05,
 ) -> torch.Tensor:
     """One image per prompt in [0, 1]: its colour × b, b ~ U(brightness), plus Gaussian noise."""
-    colours = torch.tensor([COLOURS[p] for p in prompts]).reshape(-1, 3, 1, 1)
+    colours = torch.tensor([COLOUR_RGB[p] for p in prompts]).reshape(-1, 3, 1, 1)
     low, high = brightness
     b = low + (high - low) * torch.rand(len(prompts), 1, 1, 1, generator=generator)
     jitter = noise * torch.randn(len(prompts), 3, size, size, generator=generator)
