@@ -5,6 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
+from deepfake_bench import catalog  # noqa: F401
+from deepfake_bench.perturbations import parse
+from deepfake_bench.registry import DETECTORS
 
 from shared.cli import ReproCLI
 
@@ -17,13 +20,19 @@ TINY_GENERATORS = (
 )
 
 
-def shrink(tmp_path: Path) -> list[str]:
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    """One data root for the module: tests with the same tiny benchmark reuse its build."""
+    return tmp_path_factory.mktemp("data")
+
+
+def shrink(data_root: Path) -> list[str]:
     return [
         "--trainer.max_epochs=1",
         "--trainer.limit_train_batches=1",
         "--trainer.enable_progress_bar=false",
         "--model.init_args.bootstrap=0",
-        f"--data.init_args.data_root={tmp_path}",
+        f"--data.init_args.data_root={data_root}",
         f"--data.init_args.benchmark.generator_args={TINY_GENERATORS}",
         "--data.init_args.benchmark.n_real=[16, 8, 8]",
         "--data.init_args.benchmark.n_fake=[8, 4, 8]",
@@ -43,10 +52,16 @@ def test_every_config_is_covered():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
-def test_config_runs_shrunk(config, tmp_path):
-    args = ["--config", str(config), *shrink(tmp_path)]
+def test_config_runs_shrunk(config, data_root):
+    args = ["--config", str(config), *shrink(data_root)]
     if config.stem != "smoke":
         args.append("--model.init_args.detector.args={stem_stride: 2, widths: [8, 16]}")
+    if config.stem == "robustness":  # every name of the config is valid; run one of each kind
+        names = ReproCLI(PROJECT.name, config.stem, args=args, instantiate=False).config
+        assert [parse(n) for n in names.model.init_args.test_perturbations] == [
+            ("jpeg", 90), ("jpeg", 70), ("jpeg", 50), ("blur", 0.5), ("blur", 1), ("resize", 0.5),
+        ]  # fmt: skip
+        args.append("--model.init_args.test_perturbations=[jpeg50, blur1, resize0.5]")
     cli = ReproCLI(PROJECT.name, config.stem, args=args)
     summary = cli.fit_and_test()
     rows, columns = cli.model.row_names, cli.datamodule.generators
@@ -87,8 +102,8 @@ def test_default_config_is_the_image_matrix_of_cnndet_lite():
 
 
 @pytest.mark.slow
-def test_probe_encoder_is_pretrained_once_and_cached_beside_the_benchmark(tmp_path):
-    args = ["--config", str(PROJECT / "configs/smoke.yaml"), *shrink(tmp_path),
+def test_probe_encoder_is_pretrained_once_and_cached_beside_the_benchmark(data_root):
+    args = ["--config", str(PROJECT / "configs/smoke.yaml"), *shrink(data_root),
             "--model.init_args.detector={name: probe_lite, args: {width: 8, pretrain_steps: 2}}"]  # fmt: skip
     first = ReproCLI(PROJECT.name, "smoke", args=args)
     first_summary = first.fit_and_test()
@@ -98,3 +113,19 @@ def test_probe_encoder_is_pretrained_once_and_cached_beside_the_benchmark(tmp_pa
     second = ReproCLI(PROJECT.name, "smoke", args=args).fit_and_test()
     assert cached[0].stat().st_mtime_ns == stamp
     assert second["last"] == first_summary["last"]
+
+
+def image_detectors() -> list:
+    """Every image detector but smoke.yaml's own (``test_config_runs_shrunk`` runs that one)."""
+    return [pytest.param(n, id=n) for n in DETECTORS
+            if DETECTORS.entry(n).metadata["modality"] == "image" and n != "cnndet_lite"]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", image_detectors())
+def test_every_image_detector_runs_the_smoke_matrix(name, data_root):
+    kwargs = json.dumps(dict(DETECTORS.entry(name).test_kwargs))
+    args = ["--config", str(PROJECT / "configs/smoke.yaml"), *shrink(data_root),
+            f"--model.init_args.detector={{name: {name}, args: {kwargs}}}"]  # fmt: skip
+    summary = ReproCLI(PROJECT.name, "smoke", args=args).fit_and_test()
+    assert 0.0 <= summary["last"]["test/auc_id"] <= 1.0
