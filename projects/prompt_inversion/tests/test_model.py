@@ -56,3 +56,14 @@ def test_missing_pretrained_weights_name_the_field(tmp_path, monkeypatch, name, 
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(ConfigError, match=r"backbone.args.pretrained"):
         BACKBONES.build(name, **args)
+
+
+def test_vit_weights_load_from_a_file(tmp_path):
+    tiny = dict(BACKBONES.entry("vit").test_kwargs)
+    torch.manual_seed(0)
+    saved = BACKBONES.build("vit", **tiny)
+    torch.save(saved.state_dict(), tmp_path / "vit.pth")
+    torch.manual_seed(1)
+    loaded = BACKBONES.build("vit", pretrained=str(tmp_path / "vit.pth"), **tiny)
+    for key in ("patch_embed.proj.weight", "blocks.0.attn.qkv.weight", "pos_embed"):
+        assert torch.equal(saved.state_dict()[key], loaded.state_dict()[key]), key

@@ -205,7 +205,8 @@ def read_part(part_id: int, path: Path) -> Part:
 
 
 def read_diffusiondb(root: Path) -> list[Sample]:
-    """Every image of the parts under ``root/images`` with its prompt, in parquet order.
+    """Every image of the parts under ``root/images`` with its prompt (part by part, in parquet
+    order within a part).
 
     The parquet's rows of a part must all have their image in that part, and the part's JSON must
     agree with the parquet on the prompt; either mismatch names the file.
@@ -218,11 +219,13 @@ def read_diffusiondb(root: Path) -> list[Sample]:
     parts = find_parts(images)
     if not parts:
         raise DatasetNotFoundError("DiffusionDB", images, f"{LAYOUT} (no part found)", SOURCE)
+    wanted = metadata[metadata["part_id"].isin(list(parts))]
+    by_part = {int(k): rows for k, rows in wanted.groupby("part_id", sort=False)}
     samples: list[Sample] = []
     for part_id, path in parts.items():
         part = read_part(part_id, path)
-        rows = metadata[metadata["part_id"] == part_id]
-        if rows.empty:
+        rows = by_part.get(part_id)
+        if rows is None:
             raise DatasetFormatError(
                 metadata_path, f"no row with part_id {part_id}", f"the rows of {path.name}"
             )
