@@ -6,7 +6,9 @@ the reward scores them, and both go to disk in the official format. ``setup`` re
 into a :class:`~curriculum_dpo.pairs.PairCurriculum`. Training batches are (winner, loser,
 prompt) triples of the pairs admitted at the current level; the sampler draws a fresh
 permutation whenever the level changes (the official loader keeps its old permutation).
-Testing yields (prompt, seed) items: the module samples fresh images and scores them.
+Testing yields (prompt, seed) items: the module samples fresh images and scores them. The level
+is moved by :class:`~curriculum_dpo.callbacks.CurriculumSchedule`; without it training stays on
+level 0 (``num_levels=1`` is plain DPO on every pair).
 """
 
 from __future__ import annotations
@@ -96,7 +98,8 @@ class PreferenceDataModule(pl.LightningDataModule):
             folder); it should be the model the module fine-tunes.
         data_dir: an existing stage-1 image dataset (``save_to_disk`` folder); ``None``
             generates one into the cache.
-        score_dir: its aligned ``score`` dataset (``None``: scored here with ``reward``).
+        score_dir: its aligned ``score`` dataset (``None``: scored here with ``reward`` and
+            written beside the images, in ``scores/<reward>``).
         prompts: the prompts stage 1 samples and the test prompts, or a named set
             (``colours``, ``animals``: 45, ``animal_activities``: 135).
         per_prompt: images per prompt (the official train subset: 500).
