@@ -42,6 +42,10 @@ def test_validation_sees_only_the_rows_own_generators():
     probs, labels, generators = stub_scores()
     aucs = validation_aucs(probs, labels, generators, [[0], [1], [0, 1]])
     assert aucs == pytest.approx([1.0, 0.5, 0.75], abs=1e-12)
+    no_reals = generators != -1
+    with pytest.raises(ValueError, match="split 'val', generator 'pca_gauss': only fake"):
+        validation_aucs(probs[no_reals], labels[no_reals], generators[no_reals], [[1]],
+                        ["pca_gauss"])  # fmt: skip
 
 
 def test_a_pooled_row_is_no_part_of_the_square_summary():

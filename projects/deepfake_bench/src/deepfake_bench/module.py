@@ -222,7 +222,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
         probs, labels, generators = self._gather()
         if self.trainer.sanity_checking:  # a few batches: not every row's classes are in them
             return
-        values = validation_aucs(probs, labels, generators, self.row_indices())
+        values = validation_aucs(probs, labels, generators, self.row_indices(), self.row_names)
         for name, value in zip(self.row_names, values, strict=True):
             self.log(f"val/{name}/auc", value)
         self.log("val/auc_id", float(np.mean(values)), prog_bar=True)

@@ -18,13 +18,19 @@ NOVEL_REAL = -2  # the generator index of the new real source's items (BioDeepAV
 
 
 def validation_aucs(
-    probs: np.ndarray, labels: np.ndarray, generators: np.ndarray, rows: Sequence[Sequence[int]]
+    probs: np.ndarray,
+    labels: np.ndarray,
+    generators: np.ndarray,
+    rows: Sequence[Sequence[int]],
+    names: Sequence[str] | None = None,
 ) -> list[float]:
-    """Each row's AUC on the reals vs the fakes of its own training generator(s) only."""
+    """Each row's AUC on the reals vs the fakes of its own training generator(s) only
+    (``names``: the rows' names, for the error when a split lacks a class)."""
     out = []
     for r, indices in enumerate(rows):
         keep = (generators == REAL) | np.isin(generators, indices)
-        out.append(auc(labels[keep], probs[keep, r], "val", "+".join(map(str, indices))))
+        name = names[r] if names is not None else "+".join(map(str, indices))
+        out.append(auc(labels[keep], probs[keep, r], "val", name))
     return out
 
 
