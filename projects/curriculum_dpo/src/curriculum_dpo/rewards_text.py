@@ -54,7 +54,8 @@ class TextAlignment(nn.Module):
 
 def _tiny_encoder(seed: int = 0):
     """A random one-layer BERT with mean pooling over a small generated vocabulary."""
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel, BertTokenizer
 
     words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "image", "contains", "a", "an"]
@@ -73,7 +74,7 @@ def _tiny_encoder(seed: int = 0):
         BertModel(config).save_pretrained(folder)
     BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
     return SentenceTransformer(
-        modules=[models.Transformer(str(folder)), models.Pooling(16, "mean")], device="cpu"
+        modules=[Transformer(str(folder)), Pooling(16, "mean")], device="cpu"
     )
 
 
