@@ -129,3 +129,15 @@ def test_every_image_detector_runs_the_smoke_matrix(name, data_root):
             f"--model.init_args.detector={{name: {name}, args: {kwargs}}}"]  # fmt: skip
     summary = ReproCLI(PROJECT.name, "smoke", args=args).fit_and_test()
     assert 0.0 <= summary["last"]["test/auc_id"] <= 1.0
+
+
+@pytest.mark.slow
+def test_a_validation_split_without_fakes_is_one_clear_error(tmp_path, capsys):
+    from shared.cli import main
+
+    args = ["--config", str(PROJECT / "configs/smoke.yaml"), *shrink(tmp_path),
+            "--data.init_args.benchmark.n_fake=[8, 0, 8]"]  # fmt: skip
+    with pytest.raises(SystemExit) as exit_info:
+        main(PROJECT, args)
+    assert exit_info.value.code == 2
+    assert "split 'val', generator 'upsample_nn': only real items" in capsys.readouterr().err

@@ -13,17 +13,21 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
+from shared.data.errors import DatasetFormatError
+
 Array = np.ndarray
 
 
-class OneClassError(ValueError):
-    """A metric that needs both classes was given only one; names the split and generator."""
+class OneClassError(DatasetFormatError):
+    """A metric that needs both classes was given only one; names the split and generator (a
+    dataset error, so the CLI reports it in one paragraph)."""
 
     def __init__(self, present: str, split: str, generator: str) -> None:
-        self.split, self.generator = split, generator
-        super().__init__(
+        self.split, self.generator, self.path = split, generator, None
+        ValueError.__init__(
+            self,
             f"split {split!r}, generator {generator!r}: only {present} items, but AUC, AP and "
-            "EER need both real (label 0) and fake (label 1) items"
+            "EER need both real (label 0) and fake (label 1) items",
         )
 
 

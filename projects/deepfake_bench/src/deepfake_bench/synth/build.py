@@ -129,6 +129,8 @@ def build(config: SynthImageConfig, root: str | None = None, log=print) -> Path:
         generator.fit(reals["train"], seed=config.seed)
         for s, split in enumerate(SPLITS):
             n, ids, crops = config.n_fake[s], ["-"] * config.n_fake[s], None
+            if not n:
+                continue
             if generator.needs_sources:
                 rng = np.random.default_rng([config.seed, 2, k, s])
                 crops, ids = sample_patches(config.sources(split), n, rng)
