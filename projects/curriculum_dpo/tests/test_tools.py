@@ -1,13 +1,11 @@
-"""The GPU check, the benchmarks and the reproduction stub, exercised on the CPU at tiny size."""
+"""The GPU check and the benchmarks, exercised on the CPU at tiny size."""
 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import pytest
-from curriculum_dpo import bench, gpu_check, reproduce
+from curriculum_dpo import bench, gpu_check
 from curriculum_dpo.timed_steps import TINY
 
 
@@ -24,12 +22,3 @@ def test_benchmarks_run_once() -> None:
     for call in comparison.pair():
         call()
     sampling.work()()
-
-
-@pytest.mark.slow
-def test_reproduce_says_it_is_not_built() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "curriculum_dpo.reproduce"], capture_output=True, text=True
-    )
-    assert result.returncode == 2
-    assert result.stdout.strip() == reproduce.MESSAGE and "issue 13" in result.stdout

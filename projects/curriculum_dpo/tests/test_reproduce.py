@@ -1,0 +1,45 @@
+"""The reproduction end to end, shrunk to the toy-smoke base, a few steps and one seed."""
+
+from __future__ import annotations
+
+import pytest
+from curriculum_dpo import reproduce
+
+from shared.results import load_results
+from shared.sweep import Record, run
+from shared.testing.sweeps import shrunk
+
+SHRINK = (
+    "--trainer.max_steps=2",
+    "--trainer.enable_progress_bar=false",
+    "--model.init_args.base=toy-smoke",
+    "--model.init_args.eval_steps=1",
+    "--data.init_args.base=toy-smoke",
+    "--data.init_args.prompts=[red, blue]",
+    "--data.init_args.per_prompt=3",
+    "--data.init_args.sampling_steps=2",
+    "--data.init_args.tau=0.0",
+    "--data.init_args.batch_size=2",
+    "--data.init_args.eval_per_prompt=1",
+)
+
+
+def test_every_arm_names_existing_configs() -> None:
+    for arm in reproduce.SWEEP.arms:
+        for config in arm.configs:
+            assert (reproduce.SWEEP.project_dir / "configs" / config).is_file()
+
+
+@pytest.mark.slow
+def test_reproduction_writes_both_arms_and_its_figure(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
+    results = run(shrunk(reproduce.SWEEP, overrides=SHRINK))
+    methods = [arm.method for arm in reproduce.SWEEP.arms]
+    assert [(r.method, r.metric) for r in results.rows] == [
+        (m, metric.label) for m in methods for metric in reproduce.METRICS
+    ]
+    assert all(0 <= r.ours.values[0] <= 1 and r.paper.value is None for r in results.rows)
+    record = Record.load(tmp_path / "curriculum_dpo" / "records" / "plain-dpo" / "seed0.json")
+    row = load_results(tmp_path / "curriculum_dpo" / "results.json").rows[0]
+    assert row.ours.values == [record.values["last/test/reward"]]
+    assert (tmp_path / "curriculum_dpo" / "reward.png").stat().st_size > 0
