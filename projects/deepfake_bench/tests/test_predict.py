@@ -66,3 +66,11 @@ def test_video_level_scores_equal_the_mean_of_frame_scores(checkpoint, fixture_w
     _, grouped_labels, grouped = video_scores(frame_ids, frame_labels, frame_scores)
     assert np.array_equal(labels, grouped_labels)
     assert np.allclose(scores, grouped, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_an_image_folder_dataset_is_scored_per_image(checkpoint, fixture_writers, tmp_path, capsys):
+    root = fixture_writers["image_folders"](tmp_path / "cnndetection")
+    assert main([str(checkpoint), "--dataset", "image_folders", "--root", str(root)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["n_real"], report["n_fake"]) == (3, 3) and 0 <= report["auc"] <= 1

@@ -3,7 +3,8 @@
 ``python -m deepfake_bench.predict CKPT [--row NAME] FILE...`` prints P(fake) per image or
 video file (videos: the mean over ``--frames`` uniformly sampled frames, as DeepfakeBench).
 ``python -m deepfake_bench.predict CKPT --dataset biodeepav --root PATH`` scores a registered
-external dataset and prints its video-level metrics, or "not run: <dataset> not present at
+external dataset that takes a ``root`` (``biodeepav``, ``image_folders``, ``dfb_manifest``) and
+prints its metrics (video-level for videos), or "not run: <dataset> not present at
 <path>" when the data is absent (exit status 0: absence is expected on most machines).
 Inputs are resized to the detector's input size (DFB-Synth: 32 px).
 """
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 
 from deepfake_bench import catalog  # noqa: F401
-from deepfake_bench.data.image_folders import EXTENSIONS, read_image
+from deepfake_bench.data.image_folders import EXTENSIONS, ImageRecord, load_records, read_image
 from deepfake_bench.data.videos import VideoRecord, read_video
 from deepfake_bench.detectors.base import Detector
 from deepfake_bench.metrics import cell_metrics
@@ -73,6 +74,15 @@ def score_videos(
     return np.array([r.label for r in records]), np.array(scores)
 
 
+def score_images(
+    detector: Detector, records: Sequence[ImageRecord], size: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
+    """Image labels and P(fake) of every record (resized to ``size``)."""
+    images = load_records(list(records), size)
+    scores = [score_frames(detector, images[i : i + 1]) for i in range(len(images))]
+    return np.array([r.label for r in records]), np.array(scores)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path)
@@ -91,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             except DatasetNotFoundError:
                 print(f"not run: {args.dataset} not present at {args.root}")
                 return 0
-            labels, scores = score_videos(detector, records, size, args.frames)
+            if DATASETS.entry(args.dataset).metadata["modality"] == "image":
+                labels, scores = score_images(detector, records, size)
+            else:
+                labels, scores = score_videos(detector, records, size, args.frames)
             metrics = cell_metrics(labels, scores, "test", args.dataset, bootstrap=1000)
             print(json.dumps({"row": row, "dataset": args.dataset, **metrics}, indent=1))
             return 0
