@@ -1,4 +1,4 @@
-"""Train An out-of-distribution deepfake benchmark for image, audio and audio-visual detectors: `python train.py [--config configs/<file>.yaml] [--resume]`."""
+"""Train deepfake_bench (default: cnndet_lite's cross-generator matrix on DFB-Synth): `python train.py [--config configs/<file>.yaml] [--resume]`."""
 
 from pathlib import Path
 
