@@ -55,6 +55,12 @@ def test_config_runs_shrunk_end_to_end(config: Path) -> None:
     header = rows[0].split(",")
     losses = [r.split(",")[header.index("train/loss")] for r in rows[1:]]
     assert float(next(v for v in losses if v)) == pytest.approx(math.log(2), abs=1e-6)
+    curve = json.loads((run / "reward_curve.json").read_text())
+    every = next(
+        c for c in cli.trainer.callbacks if type(c).__name__ == "RewardCurve"
+    ).every_n_steps
+    assert curve["steps"] == ([0, 2] if every <= 2 else [0])  # 2 steps, evaluated every `every`
+    assert all(0 <= r <= 1 for r in curve["rewards"]) and 0 <= curve["area"] <= 1
     # the LoRA in diffusers format reloads into a fresh base UNet and reproduces the policy
     lora = run / "lora" / "pytorch_lora_weights.safetensors"
     assert lora.is_file()

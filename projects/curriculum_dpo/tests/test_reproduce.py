@@ -41,5 +41,5 @@ def test_reproduction_writes_both_arms_and_its_figure(tmp_path, monkeypatch) -> 
     assert all(0 <= r.ours.values[0] <= 1 and r.paper.value is None for r in results.rows)
     record = Record.load(tmp_path / "curriculum_dpo" / "records" / "plain-dpo" / "seed0.json")
     row = load_results(tmp_path / "curriculum_dpo" / "results.json").rows[0]
-    assert row.ours.values == [record.values["last/test/reward"]]
-    assert (tmp_path / "curriculum_dpo" / "reward.png").stat().st_size > 0
+    assert row.ours.values == [record.values["reward_area"]]
+    assert (tmp_path / "curriculum_dpo" / "reward_area.png").stat().st_size > 0

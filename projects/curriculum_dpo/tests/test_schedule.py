@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from curriculum_dpo.callbacks import CurriculumSchedule
+from curriculum_dpo.callbacks import CurriculumSchedule, curve_area
 from curriculum_dpo.data import LevelBatchSampler
 from curriculum_dpo.pairs import PairCurriculum
 from curriculum_dpo.schedule import OfficialTriggers, StepsPerLevel
@@ -113,3 +113,9 @@ def test_sampler_length_follows_the_level_and_a_switch_draws_from_the_new_set() 
     assert len(sampler) == math.ceil(11 / 2)
     epoch = [i for batch in sampler for i in batch]
     assert sorted(epoch) == sorted(curriculum.admitted(2).tolist())
+
+
+def test_reward_curve_area_is_the_mean_reward_over_training() -> None:
+    # trapezoids over [0, 20] and [20, 60]: (0.5 + 0.7)/2·20 + (0.7 + 0.9)/2·40 = 44 → / 60
+    assert curve_area([0, 20, 60], [0.5, 0.7, 0.9]) == pytest.approx(44 / 60)
+    assert curve_area([0], [0.4]) == 0.4

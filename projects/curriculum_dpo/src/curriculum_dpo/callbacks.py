@@ -3,9 +3,13 @@ the step (or at epoch ends, for the LCM rule) and logs the level and the admitte
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pytorch_lightning as pl
+import torch
 
 from curriculum_dpo.schedule import OfficialTriggers, StepsPerLevel
 from shared.errors import ConfigError
@@ -92,3 +96,77 @@ class CurriculumSchedule(pl.Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.triggers.level, self.triggers.budget = state_dict["level"], state_dict["budget"]
+
+
+class RewardCurve(pl.Callback):
+    """The reward of fresh samples during training: at step 0 and every ``every_n_steps`` steps,
+    the module's mean reward on the DataModule's evaluation items (fixed prompts and seeds),
+    logged as ``curve/reward`` and written with its area to ``<run>/reward_curve.json``.
+
+    Args:
+        every_n_steps: steps between evaluations.
+    """
+
+    def __init__(self, every_n_steps: int = 20) -> None:
+        if every_n_steps < 1:
+            raise ConfigError("trainer.callbacks.RewardCurve.every_n_steps", every_n_steps, ">= 1")
+        self.every_n_steps = every_n_steps
+        self.steps: list[int] = []
+        self.rewards: list[float] = []
+
+    def _evaluate(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> float:
+        data = trainer.datamodule
+        was_training = pl_module.training
+        pl_module.eval()
+        items = data.eval_items()
+        size = min(len(data.prompts), 50)
+        values = [
+            pl_module.mean_reward(pl_module.policy, items[i : i + size], data.reward)
+            for i in range(0, len(items), size)
+        ]
+        pl_module.train(was_training)
+        reward = float(torch.stack(values).mean())
+        self.steps.append(trainer.global_step)
+        self.rewards.append(reward)
+        return reward
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not self.steps:
+            self._evaluate(trainer, pl_module)
+
+    def on_train_batch_end(
+        self,
+        trainer: pl.Trainer,
+        pl_module: pl.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
+    ) -> None:
+        if trainer.global_step % self.every_n_steps == 0:
+            reward = self._evaluate(trainer, pl_module)
+            pl_module.log("curve/reward", reward, on_step=True, on_epoch=False)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.log_dir and trainer.is_global_zero:
+            curve = {
+                "steps": self.steps,
+                "rewards": self.rewards,
+                "area": curve_area(self.steps, self.rewards),
+            }
+            (Path(trainer.log_dir) / "reward_curve.json").write_text(
+                json.dumps(curve, indent=1) + "\n"
+            )
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"steps": self.steps, "rewards": self.rewards}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.steps, self.rewards = list(state_dict["steps"]), list(state_dict["rewards"])
+
+
+def curve_area(steps: list[int], rewards: list[float]) -> float:
+    """The area under reward(step) by the trapezoid rule, divided by the step span: the mean
+    reward over training (the single value when there is one point)."""
+    if len(steps) < 2:
+        return float(rewards[0]) if rewards else float("nan")
+    return float(np.trapezoid(rewards, steps) / (steps[-1] - steps[0]))

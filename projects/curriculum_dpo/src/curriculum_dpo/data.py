@@ -233,10 +233,16 @@ class PreferenceDataModule(pl.LightningDataModule):
             collate_fn=_collate,
         )
 
-    def test_dataloader(self) -> DataLoader:
-        seeds = range(self.hparams.eval_per_prompt)
-        prompts = self.prompts
-        items = [
-            (p, self.hparams.seed + 1 + 1000 * k + i) for k in seeds for i, p in enumerate(prompts)
+    def eval_items(self) -> list[tuple[str, int]]:
+        """(prompt, seed) of every evaluation sample: ``eval_per_prompt`` rounds over the
+        prompts, each round's batch seeded apart from stage 1's."""
+        rounds = range(self.hparams.eval_per_prompt)
+        return [
+            (p, self.hparams.seed + 1 + 1000 * k + i)
+            for k in rounds
+            for i, p in enumerate(self.prompts)
         ]
-        return DataLoader(items, batch_size=min(len(prompts), 50), collate_fn=list)
+
+    def test_dataloader(self) -> DataLoader:
+        size = min(len(self.prompts), 50)
+        return DataLoader(self.eval_items(), batch_size=size, collate_fn=list)

@@ -160,23 +160,30 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
         )
         return out["loss"]
 
+    @torch.no_grad()
+    def mean_reward(
+        self, unet: torch.nn.Module, items: list[tuple[str, int]], reward
+    ) -> torch.Tensor:
+        """Mean reward of fresh samples of ``unet`` for (prompt, seed) ``items`` (the batch's
+        noise is drawn from the first seed)."""
+        prompts = [p for p, _ in items]
+        generator = torch.Generator().manual_seed(items[0][1])
+        images = sample_images(
+            self.parts,
+            unet,
+            prompts,
+            steps=self.hparams.eval_steps,
+            guidance=self.hparams.eval_guidance,
+            generator=generator,
+        )
+        return score(reward.to(self.device), images, prompts).mean().float()
+
     def test_step(self, batch: list[tuple[str, int]], batch_idx: int) -> None:
         """Mean reward of fresh samples of the fine-tuned model and of the base (its reference),
         from the same seeds."""
-        prompts = [p for p, _ in batch]
         reward = self.trainer.datamodule.reward
         for name, unet in (("reward", self.policy), ("reward_base", self.objective.reference)):
-            generator = torch.Generator().manual_seed(batch[0][1])
-            images = sample_images(
-                self.parts,
-                unet,
-                prompts,
-                steps=self.hparams.eval_steps,
-                guidance=self.hparams.eval_guidance,
-                generator=generator,
-            )
-            values = score(reward.to(self.device), images, prompts)
-            self.log(f"test/{name}", values.mean().float(), batch_size=len(prompts))
+            self.log(f"test/{name}", self.mean_reward(unet, batch, reward), batch_size=len(batch))
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         trainable = {n for n, p in self.named_parameters() if p.requires_grad}

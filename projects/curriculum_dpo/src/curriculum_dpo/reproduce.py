@@ -4,21 +4,28 @@ equal step budgets (spec §10.1, shortened), seeds 0-2, run by :func:`shared.swe
 Both arms are ``configs/default.yaml`` (the same pretrained tiny base, the same stage-1 samples
 and brightness scores, 60 steps of 8 pairs, LoRA r=4, β=2000); plain DPO trains on every pair
 from the start (one level), Curriculum DPO on 3 cumulative rank-gap levels of 20 steps each.
-Reported: the mean brightness reward of fresh samples (16 per arm and seed: 4 per colour prompt,
-fixed seeds) of the fine-tuned model and of the base from the same seeds. Not built yet (issue
-13, item 5): the reward-vs-step curves and their area, and the LCM path's run.
+Reported: the area under the reward-vs-step curve (the mean brightness reward of fresh samples,
+16 per evaluation: 4 per colour prompt, fixed seeds, at steps 0, 20, 40, 60; trapezoid rule over
+the step span), and the final reward of the fine-tuned model and of the base from the same
+seeds. The curves are kept in the records. Not built yet (issue 13, item 5): a figure of the
+curves, and the LCM path's run.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from shared.plots import plot_metric
 from shared.results import Results
-from shared.sweep import Arm, Metric, Records, Sweep, run
+from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 
 SETTING = "colour toy, 8 px, 60 steps"
 METRICS = (
+    Metric("reward_area", "area under reward vs step / steps", limits=(0.0, 1.0)),
     Metric("last/test/reward", "reward of fresh samples, fine-tuned", limits=(0.0, 1.0)),
     Metric("last/test/reward_base", "reward of fresh samples, base", limits=(0.0, 1.0)),
 )
@@ -32,9 +39,20 @@ NOTES = (
 )
 
 
+def measure(run: Run) -> dict[str, Any]:
+    """The reward curve of :class:`~curriculum_dpo.callbacks.RewardCurve` and its area."""
+    curve = json.loads((run.run_dir / "reward_curve.json").read_text())
+    return {
+        "reward_area": curve["area"],
+        "reward_curve": np.array([curve["steps"], curve["rewards"]]),
+    }
+
+
 def figures(results: Results, records: Records, out: Path) -> list[Path]:
-    label = METRICS[0].label
-    return [plot_metric(results, label, out / "reward.png", METRICS[0].limits, "mean reward")]
+    return [
+        plot_metric(results, metric.label, out / f"{name}.png", metric.limits, "mean reward")
+        for name, metric in (("reward_area", METRICS[0]), ("reward_final", METRICS[1]))
+    ]
 
 
 SWEEP = Sweep(
@@ -47,6 +65,7 @@ SWEEP = Sweep(
     ),
     seeds=(0, 1, 2),
     metrics=METRICS,
+    measure=measure,
     figures=figures,
     notes=NOTES,
 )
