@@ -14,7 +14,8 @@ import torch
 from shared.cli import ReproCLI
 
 PROJECT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((PROJECT / "configs").rglob("*.yaml"))
+CONFIGS = sorted((PROJECT / "configs").glob("*.yaml"))
+PAPER = sorted((PROJECT / "configs" / "paper").glob("*.yaml"))
 SHRINK = [
     "--trainer.max_steps=2",
     "--trainer.log_every_n_steps=1",
@@ -32,11 +33,12 @@ SHRINK = [
 
 
 def test_every_config_is_covered() -> None:
-    assert {p.relative_to(PROJECT / "configs").as_posix() for p in CONFIGS} == {
-        "default.yaml",
-        "lcm_smoke.yaml",
-        "smoke.yaml",
+    every = {
+        p.relative_to(PROJECT / "configs").as_posix() for p in (PROJECT / "configs").rglob("*.yaml")
     }
+    assert every == {p.relative_to(PROJECT / "configs").as_posix() for p in CONFIGS + PAPER}
+    assert {p.name for p in CONFIGS} == {"default.yaml", "lcm_smoke.yaml", "smoke.yaml"}
+    assert {p.name for p in PAPER} == {"sd15_animals_aesthetic.yaml", "sd21_animals_aesthetic.yaml"}
 
 
 @pytest.mark.slow
@@ -76,3 +78,53 @@ def test_config_runs_shrunk_end_to_end(config: Path) -> None:
     generator = torch.Generator().manual_seed(0)
     image = sample_images(fresh, fresh.unet, ["red"], steps=2, guidance=7.5, generator=generator)
     assert image.shape == (1, 3, 8, 8)
+
+
+@pytest.fixture(scope="module")
+def tiny_sd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny Stable Diffusion repository (tokenizer, text encoder, VAE, UNet, scheduler)."""
+    from shared.diffusion import tiny_parts
+
+    folder = tmp_path_factory.mktemp("tiny-sd")
+    parts = tiny_parts(folder / "scratch", ["a cat", "a dog"], block_out_channels=(16, 32))
+    for name in ("tokenizer", "text_encoder", "vae", "unet"):
+        getattr(parts, name).save_pretrained(folder / name)
+    parts.noise_scheduler.save_pretrained(folder / "scheduler")
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", PAPER, ids=lambda p: p.stem)
+def test_paper_config_fits_on_a_tiny_stable_diffusion(config: Path, tiny_sd: Path) -> None:
+    """The paper settings, on a tiny SD in latent space (through its VAE) instead of the real
+    weights, with the tiny aesthetic stand-in and a few prompts and steps."""
+    args = [
+        "--config",
+        str(config),
+        "--trainer.max_steps=2",
+        "--trainer.log_every_n_steps=1",
+        "--trainer.enable_progress_bar=false",
+        f"--model.init_args.base={tiny_sd}",
+        f"--data.init_args.base={tiny_sd}",
+        "--model.init_args.eval_steps=1",
+        "--data.init_args.reward_args={clip: tiny}",
+        "--data.init_args.tau=0.0",
+        "--data.init_args.prompts=[a cat, a dog]",
+        "--data.init_args.per_prompt=3",
+        "--data.init_args.sampling_steps=2",
+        "--data.init_args.eval_per_prompt=1",
+    ]
+    cli = ReproCLI(PROJECT.name, config.stem, args=args)
+    hparams, data = cli.model.hparams, cli.datamodule.hparams
+    assert (hparams.lora_rank, hparams.empty_prompt_rate, cli.model.objective.beta) == (
+        8,
+        0.25,
+        2000,
+    )
+    settings = (data.per_prompt, data.num_levels, data.batch_size, data.reward)
+    assert settings == (3, 5, 8, "aesthetic_score")
+    summary = cli.fit_and_test()
+    assert math.isfinite(summary["last"]["test/reward"])
+    assert cli.model.vae is not None  # trained on VAE latents
+    stage1 = cli.datamodule.images[0]["image"]
+    assert stage1.size == (16, 16)  # decoded by the tiny VAE
