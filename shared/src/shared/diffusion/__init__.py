@@ -7,7 +7,13 @@ Importing this package imports torch, diffusers and transformers; nothing else i
 imports it, so projects that do not need diffusion stay light.
 """
 
-from shared.diffusion.parts import DiffusionParts, encode_prompts, load_parts, tiny_parts
+from shared.diffusion.parts import (
+    DiffusionParts,
+    encode_prompts,
+    load_parts,
+    sd_noise_scheduler,
+    tiny_parts,
+)
 from shared.diffusion.pretrained import (
     load_noise_scheduler,
     load_text_encoder,
@@ -27,6 +33,7 @@ __all__ = [
     "load_tokenizer",
     "load_unet",
     "load_vae",
+    "sd_noise_scheduler",
     "tiny_parts",
     "tiny_text_encoder",
     "tiny_tokenizer",
