@@ -43,7 +43,11 @@ bench: setup
 report: setup
 	$(RUN) python -c "from shared.results import collect_report; from shared.readme import update_readmes; print(collect_report()); print('READMEs updated:', [str(p) for p in update_readmes()])"
 
-reproduce: $(addprefix reproduce-,$(PROJECTS)) reproduce-lerac-stress reproduce-cbm-ablations
+# Every reproduction, going on past one that fails or is not built yet, then naming those.
+reproduce: setup
+	@failed=""; for target in $(PROJECTS) lerac-stress cbm-ablations; do \
+		$(MAKE) --no-print-directory reproduce-$$target || failed="$$failed $$target"; done; \
+	if [ -n "$$failed" ]; then echo "not reproduced (see above):$$failed" >&2; exit 1; fi
 
 # Reproductions run on one torch thread (shared.sweep's default: bit-for-bit repeatable CPU
 # runs; results differ in the last digits with the thread count); override with REPRO_THREADS=N.
