@@ -1,4 +1,4 @@
-"""Test-session settings: one intra-op thread; runs and results under pytest's temporary folder.
+"""Test-session settings: one intra-op thread; runs, results and data in pytest's temp folder.
 
 Checkpoints are the bulk of what tests write (a full-size ResNet-18 paper config saves about
 170 MB per fit), so each test's new checkpoint files are deleted when it ends; a fixture shared
@@ -21,10 +21,12 @@ configure_threads(1)
 
 @pytest.fixture(scope="session", autouse=True)
 def scratch_roots(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """RUNS_ROOT and RESULTS_ROOT in this session's temporary folder, unless already set."""
+    """RUNS_ROOT, RESULTS_ROOT and DATA_ROOT (generated sets, caches) in this session's temporary
+    folder, unless already set: a test session writes nothing into the repository."""
     base = tmp_path_factory.mktemp("repro")
     os.environ.setdefault("RUNS_ROOT", str(base / "runs"))
     os.environ.setdefault("RESULTS_ROOT", str(base / "results"))
+    os.environ.setdefault("DATA_ROOT", str(base / "data"))
 
 
 @pytest.fixture(autouse=True)

@@ -53,7 +53,13 @@ def test_configs_hold_no_machine_paths(project: Project):
 @pytest.mark.slow
 @pytest.mark.parametrize("project", PROJECTS, ids=NAMES)
 def test_smoke_config_trains_to_the_end(project: Project, tmp_path):
-    env = {**os.environ, "RUNS_ROOT": str(tmp_path / "runs"), "REPRO_THREADS": "1", "CI": "true"}
+    env = {
+        **os.environ,
+        "RUNS_ROOT": str(tmp_path / "runs"),
+        "DATA_ROOT": str(tmp_path / "data"),  # generated sets and caches, never the repo's data/
+        "REPRO_THREADS": "1",
+        "CI": "true",
+    }
     done = subprocess.run(
         [sys.executable, "train.py", "--config", "configs/smoke.yaml"],
         cwd=project.path,
