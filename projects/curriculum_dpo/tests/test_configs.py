@@ -16,20 +16,6 @@ from shared.cli import ReproCLI
 PROJECT = Path(__file__).resolve().parents[1]
 CONFIGS = sorted((PROJECT / "configs").glob("*.yaml"))
 PAPER = sorted((PROJECT / "configs" / "paper").glob("*.yaml"))
-SHRINK = [
-    "--trainer.max_steps=2",
-    "--trainer.log_every_n_steps=1",
-    "--trainer.enable_progress_bar=false",
-    "--model.init_args.base=toy-smoke",
-    "--model.init_args.eval_steps=1",
-    "--data.init_args.base=toy-smoke",
-    "--data.init_args.prompts=[red, blue]",
-    "--data.init_args.per_prompt=3",
-    "--data.init_args.sampling_steps=2",
-    "--data.init_args.tau=0.0",
-    "--data.init_args.batch_size=2",
-    "--data.init_args.eval_per_prompt=1",
-]
 
 
 def test_every_config_is_covered() -> None:
@@ -43,10 +29,11 @@ def test_every_config_is_covered() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.stem)
-def test_config_runs_shrunk_end_to_end(config: Path) -> None:
+def test_config_runs_shrunk_end_to_end(config: Path, toy_smoke_overrides: list[str]) -> None:
     from curriculum_dpo.bases import load_base, sample_images
 
-    cli = ReproCLI(PROJECT.name, config.stem, args=["--config", str(config), *SHRINK])
+    args = ["--config", str(config), *toy_smoke_overrides, "--trainer.log_every_n_steps=1"]
+    cli = ReproCLI(PROJECT.name, config.stem, args=args)
     summary = cli.fit_and_test()
     assert math.isfinite(summary["last"]["test/reward"])
     assert 0 <= summary["last"]["test/reward_base"] <= 1

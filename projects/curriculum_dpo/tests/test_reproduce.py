@@ -9,20 +9,6 @@ from shared.results import load_results
 from shared.sweep import Record, run
 from shared.testing.sweeps import shrunk
 
-SHRINK = (
-    "--trainer.max_steps=2",
-    "--trainer.enable_progress_bar=false",
-    "--model.init_args.base=toy-smoke",
-    "--model.init_args.eval_steps=1",
-    "--data.init_args.base=toy-smoke",
-    "--data.init_args.prompts=[red, blue]",
-    "--data.init_args.per_prompt=3",
-    "--data.init_args.sampling_steps=2",
-    "--data.init_args.tau=0.0",
-    "--data.init_args.batch_size=2",
-    "--data.init_args.eval_per_prompt=1",
-)
-
 
 def test_every_arm_names_existing_configs() -> None:
     for arm in reproduce.SWEEP.arms:
@@ -31,9 +17,11 @@ def test_every_arm_names_existing_configs() -> None:
 
 
 @pytest.mark.slow
-def test_reproduction_writes_both_arms_and_its_figure(tmp_path, monkeypatch) -> None:
+def test_reproduction_writes_both_arms_and_its_figure(
+    tmp_path, monkeypatch, toy_smoke_overrides
+) -> None:
     monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
-    results = run(shrunk(reproduce.SWEEP, overrides=SHRINK))
+    results = run(shrunk(reproduce.SWEEP, overrides=tuple(toy_smoke_overrides)))
     methods = [arm.method for arm in reproduce.SWEEP.arms]
     assert [(r.method, r.metric) for r in results.rows] == [
         (m, metric.label) for m in methods for metric in reproduce.METRICS
