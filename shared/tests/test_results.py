@@ -9,6 +9,8 @@ from shared.machine import describe_machine
 from shared.paths import repo_root
 from shared.provenance import head_commit
 from shared.results import (
+    Cell,
+    CellView,
     Measurement,
     PaperValue,
     ResultRow,
@@ -132,3 +134,47 @@ def test_report_gathers_every_project(tmp_path):
         write_results(results, tmp_path / project)
     text = collect_report(tmp_path).read_text()
     assert "## Project a" in text and "## Project b" in text and "Stale" not in text
+
+
+def _cell(seed, row, column, auc, perturbation="none"):
+    coords = {"row": row, "column": column, "perturbation": perturbation}
+    return Cell(coords, seed, {"auc": auc}, {"auc": [auc - 0.1, auc]}, {"arm": "m"})
+
+
+CELLS = [
+    _cell(0, "a", "x", 0.9),
+    _cell(1, "a", "x", 0.7),
+    _cell(0, "a", "y", 0.5),
+    _cell(0, "b", "y", 0.6),
+    _cell(0, "b", "x", 0.1, perturbation="jpeg50"),
+]
+
+
+def test_a_cell_view_is_a_matrix_of_seed_means():
+    view = CellView("AUC (%)", "row", "column", "auc", (("perturbation", "none"),), scale=100)
+    table = view.to_markdown(CELLS)
+    # (a, x): seeds 90 and 70 -> mean 80, sample std sqrt(2 * 10^2 / 1) = 14.14; the jpeg50
+    # cell of (b, x) is filtered out, so that entry is empty
+    assert "| row \\ column | x | y |" in table
+    assert "| a | 80.00 ± 14.14 | 50.00 |" in table
+    assert "| b |  | 60.00 |" in table
+    with pytest.raises(ValueError, match=r"'AUC blur'.*no cell matches"):
+        CellView("AUC blur", "row", "column", "auc", (("perturbation", "blur1"),)).matrix(CELLS)
+
+
+def test_cells_go_to_their_own_file_and_come_back(tmp_path):
+    view = CellView("AUC", "row", "column", "auc", (("perturbation", "none"),))
+    results = _results([])
+    results.cells, results.views = list(CELLS), [view]
+    written = write_results(results, tmp_path)
+    assert [p.name for p in written] == ["results.json", "results.md", "cells.json"]
+    assert "cells" not in json.loads((tmp_path / "results.json").read_text())
+    lines = (tmp_path / "cells.json").read_text().splitlines()
+    assert len(lines) == 2 + len(CELLS)  # one cell per line between the brackets
+    loaded = load_results(tmp_path / "results.json")
+    assert loaded.cells == CELLS and loaded.views == [view]
+    assert "Per-cell records: 5 cells" in loaded.to_markdown()
+    assert "| a | 0.80 ± 0.14 | 0.50 |" in collect_report(tmp_path).read_text()
+    results.cells, results.views = [], []
+    write_results(results, tmp_path)  # a sweep without cells leaves no stale cells.json
+    assert not (tmp_path / "cells.json").exists()

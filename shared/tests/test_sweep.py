@@ -148,3 +148,20 @@ def test_a_sweep_records_resumes_and_refuses_foreign_records(tmp_path, monkeypat
     monkeypatch.setenv("OVERWRITE", "1")
     run(sweep)
     assert "0 recorded earlier" in capsys.readouterr().out
+
+
+def test_a_runs_cells_carry_its_seed_and_provenance():
+    sweep = Sweep("p", "title", (Arm("a"),), (0, 1), (ACC,), setting="s")
+    stored = {}
+    for seed in (0, 1):
+        record = _record("a", seed, 0.5)
+        record.extras["cells"] = [
+            {"coords": {"test": "x"}, "values": {"auc": 0.25 * (seed + 1)}, "ci95": {}}
+        ]
+        stored["a", seed] = record
+    cells = build_results(sweep, Records(sweep, stored)).cells
+    assert [(c.seed, c.values["auc"]) for c in cells] == [(0, 0.25), (1, 0.5)]
+    assert cells[1].run == {
+        "arm": "a", "config_hash": "h", "git_commit": "c1", "wall_seconds": 1.5,
+        "machine": "x, 2 cores, 1 thread(s) (torch t)",
+    }  # fmt: skip

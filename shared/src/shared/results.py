@@ -4,6 +4,11 @@
 wraps them in :class:`Results` with a :class:`Stamp` (every commit its runs came from, command,
 seeds, date, machine) and calls :func:`write_results`. ``make report`` gathers every project's
 tables into ``results/README.md`` and marks the ones a later commit has made stale.
+
+A reproduction whose rows are means over a breakdown (a train x test generator matrix, attacks)
+also keeps that breakdown: one :class:`Cell` per run and cell, written to ``cells.json`` beside
+``results.json``, and :class:`CellView` s that render chosen cells as Markdown matrices in
+``results.md`` and in the report.
 """
 
 from __future__ import annotations
@@ -88,6 +93,68 @@ class Stamp:
 
 
 @dataclass
+class Cell:
+    """One cell of a run's breakdown: where it lies (``coords``, e.g. detector, train and test
+    generator), the run's seed, its values, their 95 % intervals where the run computed them,
+    and the run it came from (``run``: arm, config hash, commit, wall time, machine)."""
+
+    coords: dict[str, str]
+    seed: int
+    values: dict[str, float]
+    ci95: dict[str, list[float]] = field(default_factory=dict)
+    run: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CellView:
+    """A Markdown matrix of the cells matching ``where``: one row per value of coordinate
+    ``rows``, one column per value of ``columns`` (in the order the cells list them), each entry
+    the mean over seeds of ``metric`` times ``scale`` (± the sample std when there are several
+    seeds)."""
+
+    title: str
+    rows: str
+    columns: str
+    metric: str
+    where: tuple[tuple[str, str], ...] = ()
+    scale: float = 1.0
+
+    def matrix(self, cells: list[Cell]) -> tuple[list[str], list[str], dict[tuple, list[float]]]:
+        """``(row names, column names, {(row, column): per-seed values})``."""
+        chosen = [c for c in cells if all(c.coords.get(k) == v for k, v in self.where)]
+        if not chosen:
+            raise ValueError(f"cell view {self.title!r}: no cell matches {dict(self.where)}")
+        rows = list(dict.fromkeys(c.coords[self.rows] for c in chosen))
+        columns = list(dict.fromkeys(c.coords[self.columns] for c in chosen))
+        values: dict[tuple, list[float]] = {}
+        for c in chosen:
+            key = (c.coords[self.rows], c.coords[self.columns])
+            values.setdefault(key, []).append(self.scale * c.values[self.metric])
+        return rows, columns, values
+
+    def to_markdown(self, cells: list[Cell]) -> str:
+        rows, columns, values = self.matrix(cells)
+        lines = [
+            f"### {self.title}",
+            "",
+            f"| {self.rows} \\ {self.columns} | " + " | ".join(columns) + " |",
+            "|---" * (len(columns) + 1) + "|",
+        ]
+        for row in rows:
+            entries = []
+            for column in columns:
+                found = values.get((row, column))
+                if not found:
+                    entries.append("")
+                elif len(found) == 1:
+                    entries.append(f"{found[0]:.2f}")
+                else:
+                    entries.append(f"{statistics.fmean(found):.2f} ± {statistics.stdev(found):.2f}")
+            lines.append(f"| {row} | " + " | ".join(entries) + " |")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
 class Results:
     project: str
     title: str
@@ -95,9 +162,13 @@ class Results:
     stamp: Stamp
     notes: list[str] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
+    cells: list[Cell] = field(default_factory=list, repr=False)
+    views: list[CellView] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything but the cells, which :func:`write_results` puts in ``cells.json``."""
         data = asdict(self)
+        del data["cells"]
         for row, raw in zip(self.rows, data["rows"], strict=True):
             raw["difference"] = row.difference
         return data
@@ -122,6 +193,10 @@ class Results:
             stamp=Stamp(**data["stamp"]),
             notes=list(data.get("notes", [])),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
+            views=[
+                CellView(**{**v, "where": tuple(map(tuple, v["where"]))})
+                for v in data.get("views", [])
+            ],
         )
 
     def to_markdown(self) -> str:
@@ -149,19 +224,42 @@ class Results:
             f"wall time {s.wall_time_s / 60:.1f} min",
         ]
         lines += [f"\n{note}" for note in self.notes]
+        if self.cells:
+            lines.append(
+                f"\nPer-cell records: {len(self.cells)} cells (`cells.json`, one object per run "
+                "and cell, with the run's config hash, commit and wall time)."
+            )
+        lines += [f"\n{view.to_markdown(self.cells)}" for view in self.views]
         return "\n".join(lines) + "\n"
 
 
+CELLS_FILE = "cells.json"
+
+
 def write_results(results: Results, out_dir: Path) -> list[Path]:
-    """Write ``results.json`` and ``results.md``; returns their paths."""
+    """Write ``results.json``, ``results.md`` and, if there are cells, ``cells.json`` (a list
+    with one cell per line); returns their paths."""
     json_path, md_path = out_dir / "results.json", out_dir / "results.md"
     json_path.write_text(json.dumps(results.to_dict(), indent=2) + "\n")
     md_path.write_text(results.to_markdown())
-    return [json_path, md_path]
+    written = [json_path, md_path]
+    cells_path = out_dir / CELLS_FILE
+    if results.cells:
+        lines = ",\n".join(json.dumps(asdict(c), sort_keys=True) for c in results.cells)
+        cells_path.write_text(f"[\n{lines}\n]\n")
+        written.append(cells_path)
+    elif cells_path.exists():
+        cells_path.unlink()  # cells of an earlier sweep would otherwise pass for this one's
+    return written
 
 
 def load_results(path: Path) -> Results:
-    return Results.from_dict(json.loads(Path(path).read_text()))
+    """``results.json`` and, beside it, the cells of ``cells.json`` when there is one."""
+    path = Path(path)
+    results = Results.from_dict(json.loads(path.read_text()))
+    if (cells_path := path.parent / CELLS_FILE).is_file():
+        results.cells = [Cell(**c) for c in json.loads(cells_path.read_text())]
+    return results
 
 
 def staleness(results: Results) -> str | None:

@@ -43,7 +43,16 @@ from shared.provenance import (
     relative_to_repo,
     tree_dirty,
 )
-from shared.results import Measurement, PaperValue, ResultRow, Results, Stamp, write_results
+from shared.results import (
+    Cell,
+    CellView,
+    Measurement,
+    PaperValue,
+    ResultRow,
+    Results,
+    Stamp,
+    write_results,
+)
 from shared.runtime import THREADS_ENV
 
 OVERWRITE_ENV, KEEP_CHECKPOINTS_ENV = "OVERWRITE", "KEEP_CHECKPOINTS"
@@ -202,6 +211,9 @@ class Sweep:
     arrays beside it, anything else JSON-able to its extras); ``figures(results, records, out)``
     draws from the records and returns the files; ``notes`` are fixed lines and
     ``record_notes(records)`` lines computed from the records (e.g. paired differences).
+    A run's breakdown goes under the ``measure`` key ``cells``: a list of ``{coords, values,
+    ci95}`` dicts, which become the results' :class:`~shared.results.Cell` s (with the run's
+    seed and provenance); ``views`` render some of them as Markdown matrices.
     ``paper`` maps ``(setting, method, metric label)`` to the paper's number with its source.
     """
 
@@ -217,6 +229,7 @@ class Sweep:
     figures: Callable[[Results, Records, Path], list[Path]] | None = None
     notes: Sequence[str] = ()
     record_notes: Callable[[Records], list[str]] | None = None
+    views: Sequence[CellView] = ()
     paper: Mapping[tuple[str, str, str], PaperValue] = field(default_factory=dict)
     project_root: Path | None = None
 
@@ -415,6 +428,21 @@ def _run_one(sweep: Sweep, arm: Arm, seed: int, config_hash: str, code: str, par
     )
 
 
+def _cells(record: Record) -> list[Cell]:
+    """The record's breakdown (``measure``'s ``cells``) with its seed and provenance."""
+    run = {
+        "arm": record.arm,
+        "config_hash": record.config_hash[:12],
+        "git_commit": record.commit,
+        "wall_seconds": record.wall_time_s,
+        "machine": machine_label(record.machine),
+    }
+    return [
+        Cell(c["coords"], record.seed, c["values"], c.get("ci95", {}), run)
+        for c in record.extras.get("cells", [])
+    ]
+
+
 def build_results(sweep: Sweep, records: Records) -> Results:
     """The results table and its stamp, from the records alone."""
     rows = []
@@ -447,7 +475,10 @@ def build_results(sweep: Sweep, records: Records) -> Results:
         run_commits=commits,
     )
     notes = [*sweep.notes, *(sweep.record_notes(records) if sweep.record_notes else [])]
-    return Results(sweep.project, sweep.title, rows, stamp, notes)
+    cells = [c for arm, seed in sweep.jobs() for c in _cells(records[arm.key, seed])]
+    return Results(
+        sweep.project, sweep.title, rows, stamp, notes, cells=cells, views=list(sweep.views)
+    )
 
 
 def run(sweep: Sweep) -> Results:
