@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any, Literal
 
-import numpy as np
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
@@ -14,14 +13,18 @@ import torch.nn.functional as F
 from fast_vad_mae.callbacks import Stage
 from fast_vad_mae.losses import SDWeighting, distillation_loss, teacher_loss, token_weights
 from fast_vad_mae.model import MaskedAutoencoderCvT, masked_grid_width, patchify, preset
-from fast_vad_mae.scoring import discrepancy, pixel_map, scorer, teacher_error
+from fast_vad_mae.scoring import (
+    discrepancy,
+    frame_score,
+    map_key,
+    pixel_map,
+    scorer,
+    teacher_error,
+)
 from shared.classification import checked_optimizer, log_training_terms
 from shared.errors import ConfigError, check_range
 from shared.optim import InjectedOptimization, LRSchedulerCallable, OptimizerCallable
-from shared.vad.evaluation import frame_metrics, region_metrics, smooth_maps
-
-COMPONENTS = ("e_l1", "e_l2", "d_l1", "d_l2")
-MAPS = ("map", "map_teacher")
+from shared.vad.evaluator import VideoEvaluator
 
 
 class OfficialAdamW(torch.optim.AdamW):
@@ -170,9 +173,9 @@ class FastVadMAE(InjectedOptimization, pl.LightningModule):
 
     def on_validation_epoch_end(self) -> None:
         if self.hparams.select_on_test and not self.trainer.sanity_checking:
-            loader = self.trainer.datamodule.test_dataloader()
-            per_frame = self._score_loader(loader)
-            metrics = self._metrics(per_frame, regions=False)
+            evaluator = self._score_loader(self.trainer.datamodule.test_dataloader())
+            name = self.hparams.scorer_name
+            metrics = self._metrics(evaluator, regions=False, only=(name,))[name]
             self.log("val/micro_auc", metrics["micro_auc"])
 
     def parameter_groups(self) -> list[dict[str, Any]]:
@@ -218,107 +221,53 @@ class FastVadMAE(InjectedOptimization, pl.LightningModule):
         read, and with region metrics those of every scorer."""
         names = (self.hparams.scorer_name, *self.hparams.extra_scorers)
         return {
-            self._map_key(n)
-            for n in names
-            if self.hparams.compute_regions or scorer(n).kind == "paper"
+            map_key(n) for n in names if self.hparams.compute_regions or scorer(n).kind == "paper"
         }
 
-    def _score_loader(self, loader: Any) -> dict[str, Any]:
+    def evaluator(self) -> VideoEvaluator:
+        """A fresh evaluator of this module's scorers (the first one is ``test/*``)."""
+        names = (self.hparams.scorer_name, *self.hparams.extra_scorers)
+        return VideoEvaluator({n: frame_score(n) for n in names}, convention="pad")
+
+    def _feed(
+        self, evaluator: VideoEvaluator, batch: dict[str, torch.Tensor], batch_idx: int
+    ) -> None:
+        evaluator.update(batch["video"], batch["frame"], **self.score_batch(batch, batch_idx))
+
+    def _score_loader(self, loader: Any) -> VideoEvaluator:
         was_training = self.training
         self.eval()
-        outputs = [
-            self._to_host(self.score_batch(self._to_device(b), i), b) for i, b in enumerate(loader)
-        ]
+        evaluator = self.evaluator()
+        for i, batch in enumerate(loader):
+            self._feed(evaluator, {k: v.to(self.device) for k, v in batch.items()}, i)
         self.train(was_training)
-        return self._collect(outputs)
-
-    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        return {k: v.to(self.device) for k, v in batch.items()}
-
-    @staticmethod
-    def _to_host(
-        scores: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]
-    ) -> dict[str, np.ndarray]:
-        host = {k: v.float().cpu().numpy() for k, v in scores.items()}
-        host["video"], host["frame"] = batch["video"].cpu().numpy(), batch["frame"].cpu().numpy()
-        return host
-
-    @staticmethod
-    def _collect(outputs: list[dict[str, np.ndarray]]) -> dict[str, Any]:
-        merged = {k: np.concatenate([o[k] for o in outputs]) for k in outputs[0]}
-        per_video: dict[int, dict[str, np.ndarray]] = {}
-        for v in np.unique(merged["video"]):
-            rows = merged["video"] == v
-            order = np.argsort(merged["frame"][rows])
-            per_video[int(v)] = {
-                k: merged[k][rows][order] for k in (*COMPONENTS, *MAPS) if k in merged
-            }
-        return per_video
-
-    @staticmethod
-    def _map_key(name: str) -> str:
-        """Pixel maps for regions: with the discrepancy term only if the scorer uses the student."""
-        return "map" if scorer(name).use_discrepancy else "map_teacher"
-
-    def frame_scores(
-        self, per_video: dict[int, dict[str, np.ndarray]], name: str
-    ) -> list[np.ndarray]:
-        """Raw per-frame scores of every test video under the scorer preset ``name``."""
-        preset_ = scorer(name)
-        scores = []
-        for v in sorted(per_video):
-            parts = per_video[v]
-            if preset_.kind == "paper":
-                scores.append(
-                    smooth_maps(parts[self._map_key(name)], preset_.spatial_sigma).max(axis=(1, 2))
-                )
-                continue
-            key = preset_.error.lower()
-            score = np.zeros(len(parts[f"e_{key}"]))
-            if preset_.use_teacher_error:
-                score = score + parts[f"e_{key}"]
-            if preset_.use_discrepancy:
-                score = score + parts[f"d_{key}"]
-            scores.append(score)
-        return scores
+        return evaluator
 
     def _metrics(
-        self,
-        per_video: dict[int, dict[str, np.ndarray]],
-        regions: bool,
-        name: str | None = None,
-        region_cache: dict[tuple[str, float], dict[str, float]] | None = None,
-    ) -> dict[str, float]:
-        """Frame metrics, plus region metrics when asked; scorers sharing a map key and spatial
-        sigma share one region computation through ``region_cache``."""
+        self, evaluator: VideoEvaluator, regions: bool, only: tuple[str, ...] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """Frame metrics of every scorer (or ``only`` these), and region metrics when asked and
+        the test videos have tracks."""
         videos = self.trainer.datamodule.test_videos
-        order = sorted(per_video)
-        labels = [videos[v].labels for v in order]
-        name = name or self.hparams.scorer_name
-        metrics = frame_metrics(labels, self.frame_scores(per_video, name), scorer(name).post)
-        tracks = [t for v in order for t in videos[v].tracks]
-        if regions and tracks:
-            cache = {} if region_cache is None else region_cache
-            key, sigma = self._map_key(name), scorer(name).spatial_sigma
-            if (key, sigma) not in cache:
-                maps = [smooth_maps(per_video[v][key], sigma) for v in order]
-                cache[key, sigma] = region_metrics(maps, tracks, [videos[v].name for v in order])
-            metrics.update(cache[key, sigma])
-        return metrics
+        order = sorted(evaluator.videos())
+        return evaluator.compute(
+            labels={v: videos[v].labels for v in order},
+            tracks=[t for v in order for t in videos[v].tracks],
+            names={v: videos[v].name for v in order},
+            regions=regions,
+            only=only,
+        )
 
     def on_test_epoch_start(self) -> None:
-        self._test_outputs: list[dict[str, np.ndarray]] = []
+        self.test_evaluator = self.evaluator()
 
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self._test_outputs.append(self._to_host(self.score_batch(batch, batch_idx), batch))
+        self._feed(self.test_evaluator, batch, batch_idx)
 
     def on_test_epoch_end(self) -> None:
-        per_video = self._collect(self._test_outputs)
-        self.test_results = {"per_video": per_video, "metrics": {}}
-        region_cache: dict[tuple[str, float], dict[str, float]] = {}
-        for index, name in enumerate((self.hparams.scorer_name, *self.hparams.extra_scorers)):
-            metrics = self._metrics(per_video, self.hparams.compute_regions, name, region_cache)
-            self.test_results["metrics"][name] = metrics
+        metrics = self._metrics(self.test_evaluator, self.hparams.compute_regions)
+        self.test_results = {"per_video": self.test_evaluator.videos(), "metrics": metrics}
+        for index, (name, values) in enumerate(metrics.items()):
             prefix = "test" if index == 0 else f"test/{name}"
-            for key, value in metrics.items():
+            for key, value in values.items():
                 self.log(f"{prefix}/{key}", value)

@@ -46,7 +46,7 @@ def _figure_data(run: Run) -> dict[str, Any]:
     maps = module.test_results["per_video"][FIGURE_VIDEO]["map"]
     return {
         "labels": np.asarray(video.labels),
-        "scores": module.frame_scores(module.test_results["per_video"], "demo")[FIGURE_VIDEO],
+        "scores": module.test_evaluator.raw_scores("demo")[FIGURE_VIDEO],
         "map_frames": frames,
         "frame_images": video.frames[frames, ..., 0],
         "mask_images": video.masks[frames],

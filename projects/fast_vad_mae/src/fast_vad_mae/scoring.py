@@ -9,13 +9,16 @@ alpha (x - x_hat)^2 + beta (x_hat - x_tilde)^2 + gamma * map, blurs it, takes th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
+import numpy as np
 import torch
 
 from fast_vad_mae.model import MAEOutput, unpatchify
 from shared.errors import ConfigError
 from shared.vad.evaluation import PostProcess
+from shared.vad.evaluator import FrameScore, PixelMaps, Video
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,37 @@ def scorer(name: str) -> ScorerPreset:
     if name not in SCORERS:
         raise ConfigError("scorer", name, f"one of {sorted(SCORERS)}")
     return SCORERS[name]
+
+
+def map_key(name: str) -> str:
+    """The pixel map a scorer's regions (and a paper scorer's frame scores) read: with the
+    discrepancy term only if the scorer uses the student."""
+    return "map" if scorer(name).use_discrepancy else "map_teacher"
+
+
+def _code_score(preset: ScorerPreset, video: Video) -> np.ndarray:
+    key = preset.error.lower()
+    score = np.zeros(len(video[f"e_{key}"]))
+    if preset.use_teacher_error:
+        score = score + video[f"e_{key}"]
+    if preset.use_discrepancy:
+        score = score + video[f"d_{key}"]
+    return score
+
+
+def _map_maximum(maps: PixelMaps, video: Video) -> np.ndarray:
+    return maps(video).max(axis=(1, 2))
+
+
+def frame_score(name: str) -> FrameScore:
+    """Scorer ``name`` for :class:`shared.vad.evaluator.VideoEvaluator`: a code scorer sums
+    the collected ``e_*`` / ``d_*`` components, a paper scorer takes the maximum of its blurred
+    pixel map; both blur the same map for their region metrics."""
+    preset = scorer(name)
+    maps = PixelMaps(map_key(name), preset.spatial_sigma)
+    if preset.kind == "paper":
+        return FrameScore(partial(_map_maximum, maps), preset.post, maps)
+    return FrameScore(partial(_code_score, preset), preset.post, maps)
 
 
 def _error(a: torch.Tensor, b: torch.Tensor, kind: str) -> torch.Tensor:
