@@ -111,7 +111,9 @@ def test_reset_forgets_the_last_epoch():
     evaluator = _evaluator()
     _feed_all(evaluator, FRAMES)
     first = evaluator.compute()
+    assert len(evaluator) == 9
     evaluator.reset()
+    assert len(evaluator) == 0
     _feed_all(evaluator, FRAMES)
     assert evaluator.compute() == first
 

@@ -20,7 +20,8 @@ from torch import nn
 from shared.classification import checked_optimizer, log_training_terms
 from shared.errors import ConfigError, check_range
 from shared.optim import LRSchedulerCallable, OptimizerCallable
-from shared.vad.evaluation import PostProcess, frame_metrics, region_metrics
+from shared.vad.evaluation import PostProcess
+from shared.vad.evaluator import PixelMaps, VideoEvaluator
 from shared.vad.metrics import MacroConvention
 from vad_distill.data import check_teachers
 from vad_distill.losses import (
@@ -32,7 +33,7 @@ from vad_distill.losses import (
 )
 from vad_distill.model import FrameAutoEncoder, StageDiscriminator, Student, hand_over, preset
 from vad_distill.optim import OfficialAdam, OfficialAdamAE, OfficialStepLR
-from vad_distill.scoring import SCORES, frame_scores, pixel_maps
+from vad_distill.scoring import evaluation_scores, frame_scores, pixel_maps
 
 Phase = Literal["autoencoder", "distill"]
 
@@ -259,78 +260,55 @@ class VadDistill(pl.LightningModule):
             "val/loss", stage_loss(student, self._teachers(batch), self.weights), batch_size=size
         )
         if self.hparams.select_on_test:
-            self._outputs.append(self._collect(batch, student))
+            self._feed(self.val_evaluator, batch, student)
 
-    def on_validation_epoch_start(self) -> None:
-        self._outputs: list[dict[str, np.ndarray]] = []
+    def evaluator(self) -> VideoEvaluator:
+        """A fresh evaluator of S, M, L, MIX (L with regions from the upsampled 16x16 map), each
+        teacher's 1x1 score and their sum."""
+        maps = PixelMaps("high", transform=self._pixel_maps)
+        series = evaluation_scores(self.hparams.teachers, self.post, maps)
+        return VideoEvaluator(series, self.hparams.macro_convention)
 
-    def on_validation_epoch_end(self) -> None:
-        if self.hparams.select_on_test and self._outputs:
-            per_video = self._per_video(self._outputs)
-            mix = [per_video[v]["MIX"] for v in sorted(per_video)]
-            labels = [per_video[v]["label"] for v in sorted(per_video)]
-            self.log("val/micro_auc", frame_metrics(labels, mix, self.post)["micro_auc"])
-
-    def _collect(self, batch: dict[str, torch.Tensor], student: tuple) -> dict[str, np.ndarray]:
-        out = {k: v.float().cpu().numpy() for k, v in frame_scores(*student).items()}
-        out["high"] = student[2][:, 0].float().cpu().numpy()
-        out["teachers"] = batch["teacher_1x1"].float().cpu().numpy()
-        for key in ("video", "frame", "label"):
-            out[key] = batch[key].cpu().numpy()
-        return out
+    def _pixel_maps(self, high: np.ndarray) -> np.ndarray:
+        data = self.trainer.datamodule
+        transposed = getattr(data, "official_transpose", False)
+        return pixel_maps(torch.from_numpy(high[:, None]), data.image_size, transposed).numpy()
 
     @staticmethod
-    def _per_video(outputs: list[dict[str, np.ndarray]]) -> dict[int, dict[str, np.ndarray]]:
-        merged = {k: np.concatenate([o[k] for o in outputs]) for k in outputs[0]}
-        per_video = {}
-        for v in np.unique(merged["video"]):
-            rows = np.flatnonzero(merged["video"] == v)
-            rows = rows[np.argsort(merged["frame"][rows])]
-            per_video[int(v)] = {k: a[rows] for k, a in merged.items()}
-        return per_video
+    def _feed(evaluator: VideoEvaluator, batch: dict[str, torch.Tensor], student: tuple) -> None:
+        evaluator.update(
+            batch["video"],
+            batch["frame"],
+            **frame_scores(*student),
+            high=student[2][:, 0],
+            teachers=batch["teacher_1x1"],
+            label=batch["label"],
+        )
+
+    def on_validation_epoch_start(self) -> None:
+        self.val_evaluator = self.evaluator()
+
+    def on_validation_epoch_end(self) -> None:
+        if self.hparams.select_on_test and len(self.val_evaluator):
+            mix = self.val_evaluator.compute(regions=False, only=("MIX",))["MIX"]
+            self.log("val/micro_auc", mix["micro_auc"])
 
     def on_test_epoch_start(self) -> None:
-        self._outputs = []
+        self.test_evaluator = self.evaluator()
 
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        self._outputs.append(self._collect(batch, self.student(batch["x"])))
+        self._feed(self.test_evaluator, batch, self.student(batch["x"]))
 
     def on_test_epoch_end(self) -> None:
-        per_video = self._per_video(self._outputs)
-        order = sorted(per_video)
-        labels = [per_video[v]["label"] for v in order]
-        convention = self.hparams.macro_convention
-        metrics: dict[str, float] = {}
-        for name in SCORES:
-            scores = [per_video[v][name] for v in order]
-            for key, value in frame_metrics(labels, scores, self.post, convention).items():
-                metrics[f"{name}/{key}"] = value
-        for k, teacher in enumerate(self.hparams.teachers):
-            scores = [per_video[v]["teachers"][:, k] for v in order]
-            metrics[f"teacher_{teacher}/micro_auc"] = frame_metrics(
-                labels, scores, self.post, convention
-            )["micro_auc"]
-        ensemble = [per_video[v]["teachers"].sum(1) for v in order]
-        metrics["teachers/micro_auc"] = frame_metrics(labels, ensemble, self.post, convention)[
-            "micro_auc"
-        ]
-        metrics.update(self._regions(per_video, order))
+        data = self.trainer.datamodule
+        results = self.test_evaluator.compute(
+            tracks=getattr(data, "test_tracks", None) or (),
+            names=getattr(data, "test_video_names", None),
+            regions=self.hparams.compute_regions,
+        )
+        metrics = {f"{name}/{k}": v for name, values in results.items() for k, v in values.items()}
         for key in ("micro_auc", "macro_auc", "micro_auc_raw", "macro_auc_raw"):
             metrics[key] = metrics[f"MIX/{key}"]
-        self.test_results = {"per_video": per_video, "metrics": metrics}
+        self.test_results = {"per_video": self.test_evaluator.videos(), "metrics": metrics}
         for key, value in metrics.items():
             self.log(f"test/{key}", value)
-
-    def _regions(self, per_video: dict, order: list[int]) -> dict[str, float]:
-        data = self.trainer.datamodule
-        tracks = getattr(data, "test_tracks", None)
-        if not (self.hparams.compute_regions and tracks):
-            return {}
-        transposed = getattr(data, "official_transpose", False)
-        maps = [
-            pixel_maps(torch.from_numpy(per_video[v]["high"][:, None]), data.image_size, transposed)
-            .numpy()
-            for v in order
-        ]  # fmt: skip
-        names = [data.test_video_names[v] for v in order]
-        return {f"L/{k}": v for k, v in region_metrics(maps, tracks, names).items()}

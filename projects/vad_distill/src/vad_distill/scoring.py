@@ -1,10 +1,18 @@
 """Frame scores at the three scales (``trainer.py``): S = the 1x1 head, M and L = the maxima of
-the 4x4 and 16x16 maps, MIX = their mean; and the 16x16 map as a pixel map for region metrics."""
+the 4x4 and 16x16 maps, MIX = their mean; the 16x16 map as a pixel map for region metrics; and
+the series the test reports (the teachers' own 1x1 scores and their sum beside the student's)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
+
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+from shared.vad.evaluation import PostProcess
+from shared.vad.evaluator import FrameScore, PixelMaps, Video
 
 SCORES = ("S", "M", "L", "MIX")
 
@@ -21,3 +29,24 @@ def pixel_maps(high: torch.Tensor, size: tuple[int, int], transposed: bool) -> t
     if transposed:
         high = high.transpose(-1, -2)
     return F.interpolate(high, size=size, mode="bilinear", align_corners=False)[:, 0]
+
+
+def _teacher(k: int, video: Video) -> np.ndarray:
+    return video["teachers"][:, k]
+
+
+def _ensemble(video: Video) -> np.ndarray:
+    return video["teachers"].sum(1)
+
+
+def evaluation_scores(
+    teachers: Sequence[str], post: PostProcess, maps: PixelMaps
+) -> dict[str, FrameScore]:
+    """S, M, L (with region metrics from ``maps``) and MIX of the collected student scores, then
+    ``teacher_<name>`` (column k of the collected ``teachers`` 1x1 scores) and ``teachers``
+    (their sum), all post-processed by ``post``."""
+    series = {name: FrameScore(name, post, maps if name == "L" else None) for name in SCORES}
+    for k, name in enumerate(teachers):
+        series[f"teacher_{name}"] = FrameScore(partial(_teacher, k), post)
+    series["teachers"] = FrameScore(_ensemble, post)
+    return series

@@ -96,6 +96,10 @@ class VideoEvaluator:
         self._batches: list[dict[str, np.ndarray]] = []
         self._videos: dict[int, dict[str, np.ndarray]] | None = None
 
+    def __len__(self) -> int:
+        """The number of frames fed since the last reset."""
+        return sum(len(b["video"]) for b in self._batches)
+
     def update(self, video: Any, frame: Any, **values: Any) -> None:
         """One batch: video ids (B,), frame indices (B,) and per-frame arrays (B, ...) by name,
         e.g. ``update(v, t, score=s, map=m, label=y)``."""
