@@ -67,6 +67,13 @@ def test_config_runs_shrunk(config, tmp_path):
     summary = cli.fit_and_test()
     assert 0.0 <= summary["last"]["test/micro_auc"] <= 1.0
     assert {"test/S/micro_auc", "test/M/micro_auc", "test/L/micro_auc"} <= set(summary["last"])
+    if not paper:  # the demo filter of spec §11.3, scores reported raw and filtered
+        hp = cli.model.hparams
+        assert (hp.filter_support, hp.filter_sigma) == (11, 3.0)
+        series = ("S", "M", "L", "MIX", "teacher_motion", "teacher_appearance", "teachers")
+        for name in series:
+            for key in ("micro_auc", "macro_auc", "micro_auc_raw", "macro_auc_raw"):
+                assert f"test/{name}/{key}" in summary["last"]
     if paper:
         hp = cli.model.hparams
         assert hp.select_on_test is False and cli.model.monitor is None
