@@ -12,7 +12,9 @@ from deepfake_bench.registry import DETECTORS
 from shared.cli import ReproCLI
 
 PROJECT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted((PROJECT / "configs").rglob("*.yaml"))
+CONFIGS = sorted(  # training configs; external_*.yaml are predict's (tests/test_predict.py)
+    p for p in (PROJECT / "configs").rglob("*.yaml") if not p.name.startswith("external_")
+)
 TINY_GENERATORS = (
     "{upsample_nn: {}, pca_gauss: {n_components: 4}, conv_ae: {steps: 1, width: 8},"
     " dcgan: {steps: 1, batch_size: 4, width: 8},"
@@ -47,7 +49,10 @@ def test_every_config_is_covered():
         "smoke.yaml",
         "logo.yaml",
         "robustness.yaml",
+        "biodeep_style.yaml",
+        "full.yaml",
     }
+    assert (PROJECT / "configs" / "external_biodeepav.yaml").is_file()
 
 
 @pytest.mark.slow
@@ -56,7 +61,7 @@ def test_config_runs_shrunk(config, data_root):
     args = ["--config", str(config), *shrink(data_root)]
     if config.stem != "smoke":
         args.append("--model.init_args.detector.args={stem_stride: 2, widths: [8, 16]}")
-    if config.stem == "robustness":  # every name of the config is valid; run one of each kind
+    if config.stem in ("robustness", "full"):  # every name of the config is valid; run one of each kind
         names = ReproCLI(PROJECT.name, config.stem, args=args, instantiate=False).config
         assert [parse(n) for n in names.model.init_args.test_perturbations] == [
             ("jpeg", 90), ("jpeg", 70), ("jpeg", 50), ("blur", 0.5), ("blur", 1), ("resize", 0.5),
@@ -73,13 +78,15 @@ def test_config_runs_shrunk(config, data_root):
         "biodeep_style": {f"test/{r}{rows[0]}/auc_{s}" for r in ("", "novel_real/")
                           for s in ("seen", "unseen")},
     }.get(config.stem, {"test/auc_id", "test/auc_drop"})  # fmt: skip
-    if config.stem == "robustness":
+    if config.stem in ("robustness", "full"):
         summaries |= {f"test/{p}/auc_id" for p in ("jpeg50", "blur1", "resize0.5")}
     assert summaries <= set(summary["best"])
     cells = json.loads((Path(summary["run_dir"]) / "cells-best.json").read_text())
-    perturbations = len(cli.model.test_perturbations) + 1
-    real_sources = 2 if config.stem == "biodeep_style" else 1
-    assert len(cells) == len(rows) * len(columns) * perturbations * real_sources
+    # clean cells against each real set (the new one where the build has it), perturbed ones
+    # against the training photos' reals only
+    real_sources = 2 if cli.datamodule.benchmark.novel_real_sources else 1
+    per_cell = real_sources + len(cli.model.test_perturbations)
+    assert len(cells) == len(rows) * len(columns) * per_cell
     assert cells[0]["detector"] == cli.model.detector_name
     assert cells[0]["benchmark_hash"] == cli.datamodule.benchmark.digest()
     assert {"git_commit", "machine", "wall_seconds", "seed", "track", "real_source"} <= set(

@@ -133,3 +133,12 @@ def test_cell_metrics_carries_every_key():
     assert set(m.CELL_METRICS) <= set(cell)
     assert (cell["n_real"], cell["n_fake"], cell["eer"], cell["eer_threshold"]) == (4, 4, 0.25, 0.4)
     assert cell["auc_ci95"][0] <= 0.875 <= cell["auc_ci95"][1]
+
+
+def test_the_rank_auc_equals_scikit_learns_roc_area_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(5)
+    labels = rng.integers(0, 2, 300)
+    scores = np.round(rng.random(300) + 0.2 * labels, 1)  # heavy ties
+    assert m.auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from deepfake_bench.data.deepfakebench_json import read_deepfakebench_json
 from deepfake_bench.metrics import video_scores
-from deepfake_bench.predict import load_row, main, score_videos
+from deepfake_bench.predict import load_rows, main, score_videos
 
 from shared.cli import ReproCLI
 
@@ -48,10 +48,36 @@ def test_external_biodeepav_scored_or_reported_absent(
 
 
 @pytest.mark.slow
+def test_the_external_config_scores_every_row_from_data_root(
+    checkpoint, fixture_writers, tmp_path, capsys, monkeypatch
+):
+    config = PROJECT / "configs" / "external_biodeepav.yaml"
+    monkeypatch.setenv("DATA_ROOT", str(tmp_path))
+    assert main([str(checkpoint), "--config", str(config)]) == 0
+    assert (
+        capsys.readouterr().out.strip()
+        == f"not run: biodeepav not present at {tmp_path / 'biodeepav'}"
+    )
+    fixture_writers["biodeepav"](tmp_path / "biodeepav")
+    assert main([str(checkpoint), "--config", str(config), "--frames", "2"]) == 0
+    out, decoder, reports = capsys.readouterr().out.strip(), json.JSONDecoder(), []
+    while out:
+        report, end = decoder.raw_decode(out)
+        reports.append(report)
+        out = out[end:].strip()
+    assert [r["row"] for r in reports] == ["upsample_nn", "pca_gauss", "conv_ae"]
+    assert all((r["n_real"], r["n_fake"], r["dataset"]) == (1, 1, "biodeepav") for r in reports)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("dataset: biodeepav\nframe: 4\n")
+    assert main([str(checkpoint), "--config", str(bad)]) == 2
+    assert "`" + str(bad) + "` is ['frame']" in capsys.readouterr().err
+
+
+@pytest.mark.slow
 def test_video_level_scores_equal_the_mean_of_frame_scores(checkpoint, fixture_writers, tmp_path):
     root = fixture_writers["deepfakebench_json"](tmp_path)
     records = read_deepfakebench_json(root / "Celeb-DF-v2.json", fixture_writers["label_dict"])
-    _, _, detector = load_row(checkpoint)
+    _, [(_, detector)] = load_rows(checkpoint)
     labels, scores = score_videos(detector, records, size=32, frames=3)
     frame_ids, frame_labels, frame_scores = [], [], []
     for record in records:  # every frame scored alone, then grouped by video as DeepfakeBench

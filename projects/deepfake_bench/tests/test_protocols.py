@@ -2,7 +2,13 @@
 
 import numpy as np
 import pytest
-from deepfake_bench.protocols import auc_matrix, matrix_cells, square_summary, validation_aucs
+from deepfake_bench.protocols import (
+    auc_matrix,
+    matrix_cells,
+    square_summary,
+    summary_bootstrap,
+    validation_aucs,
+)
 
 COLUMNS = ["upsample_nn", "pca_gauss", "conv_ae"]
 
@@ -82,3 +88,33 @@ def test_a_new_real_source_is_read_apart_and_seen_columns_apart_from_unseen():
     assert [c["auc"] for c in new] == pytest.approx([1.0, 0.0, 0.0])  # old-real-like fakes
     assert seen_unseen(old)["upsample_nn+pca_gauss"] == pytest.approx((0.75, 0.5))
     assert seen_unseen(new)["upsample_nn+pca_gauss"] == pytest.approx((0.5, 0.0))
+
+
+def test_summary_bootstrap_of_detectors_that_only_know_their_own_generator():
+    # row r scores its own generator's fakes 1, the other's 0 and every real 0.5: AUC 1 on the
+    # diagonal and 0 off it in *every* resample, so the intervals are points
+    n = 10
+    generators = np.r_[np.full(n, -1), np.zeros(n, int), np.ones(n, int)]
+    labels = (generators >= 0).astype(float)
+    own = [np.where(generators == -1, 0.5, (generators == r).astype(float)) for r in (0, 1)]
+    probs = np.stack(own, 1)
+    names = COLUMNS[:2]
+    ci = summary_bootstrap(probs, labels, generators, [[c] for c in names], names, n=50)
+    assert ci == {"auc_id": [1.0, 1.0], "auc_ood": [0.0, 0.0], "auc_drop": [1.0, 1.0]}
+
+
+def test_summary_bootstrap_brackets_the_estimate_and_is_seeded():
+    probs, labels, generators = stub_scores(seed=3)
+    probs = probs + np.random.default_rng(1).normal(0, 0.2, probs.shape)  # rows now differ
+    rows = [[c] for c in COLUMNS]
+    cells = matrix_cells(probs, labels, generators, rows, COLUMNS)
+    point = square_summary(cells, COLUMNS, COLUMNS)
+    ci = summary_bootstrap(probs, labels, generators, rows, COLUMNS, n=200, seed=7)
+    for key, value in (("auc_id", point.in_distribution), ("auc_ood", point.out_of_distribution),
+                       ("auc_drop", point.drop)):  # fmt: skip
+        low, high = ci[key]
+        assert low < value < high and high - low < 0.5
+    assert ci == summary_bootstrap(probs, labels, generators, rows, COLUMNS, n=200, seed=7)
+    assert ci != summary_bootstrap(probs, labels, generators, rows, COLUMNS, n=200, seed=8)
+    pooled = [["upsample_nn", "pca_gauss"]]
+    assert summary_bootstrap(probs, labels, generators, pooled, COLUMNS, n=200) is None

@@ -1,15 +1,75 @@
-"""The reproduction is not built yet: the module says so in one line and exits with status 2."""
+"""The reproduction end to end on a tiny benchmark: two detectors, one seed, both sweeps."""
 
-import subprocess
-import sys
+from __future__ import annotations
+
+import dataclasses
+import json
 
 import pytest
+from deepfake_bench import reproduce
+
+from shared.results import load_results
+from shared.sweep import run
+from shared.testing.sweeps import shrunk
+
+TINY = (
+    "--trainer.max_epochs=1",
+    "--trainer.limit_train_batches=2",
+    "--model.init_args.bootstrap=5",
+    "--data.init_args.loader.batch_size=8",
+    "--data.init_args.benchmark.n_real=[32, 16, 16]",
+    "--data.init_args.benchmark.n_fake=[16, 8, 16]",
+    "--data.init_args.benchmark.n_novel_real=16",
+    "--data.init_args.benchmark.generator_args={pca_gauss: {n_components: 8}, conv_ae: {steps: 2, "
+    "width: 8}, dcgan: {steps: 2, batch_size: 8, width: 8}, ddpm: {steps: 2, timesteps: 10, "
+    "sample_steps: 3, base: 8}}",
+)
+FAST = ("spectrum_lr", "cnndet_lite")
+
+
+def test_every_arm_names_an_existing_config_and_the_paper_cells_exist():
+    labels = {m.label for m in reproduce.MATRIX.metrics}
+    for sweep in reproduce.SWEEPS:
+        assert [a.key for a in sweep.arms] == list(reproduce.DETECTORS)
+        for arm in sweep.arms:
+            assert all((sweep.project_dir / "configs" / c).is_file() for c in arm.configs)
+    for (setting, method, label), value in reproduce.MATRIX.paper.items():
+        assert (setting, method) == (reproduce.SETTING, "f3net_lite") and label in labels
+        assert value.source  # both come from ../shared/paper_numbers.md with their source
+    assert [v.value for v in reproduce.MATRIX.paper.values()] == [96.35, 50.0]
 
 
 @pytest.mark.slow
-def test_reproduce_says_it_is_not_built_and_exits_2():
-    done = subprocess.run([sys.executable, "-m", "deepfake_bench.reproduce"], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 2
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 1 and "not built yet (issue 15)" in lines[0] and "train.py" in lines[0]
+def test_the_reproduction_writes_tables_cells_views_and_figures(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
+    for sweep in reproduce.SWEEPS:
+        arms = tuple(a for a in sweep.arms if a.key in FAST)
+        views = tuple(v for v in sweep.views if dict(v.where).get("detector", FAST[0]) in FAST)
+        run(shrunk(dataclasses.replace(sweep, arms=arms, views=views), overrides=TINY))
+    out = tmp_path / "deepfake_bench"
+    results = load_results(out / "results.json")
+    assert [(r.method, r.metric) for r in results.rows] == [
+        (d, m.label) for d in FAST for m in reproduce.MATRIX_METRICS
+    ]
+    assert all(0 <= r.ours.values[0] <= 100 for r in results.rows if "drop" not in r.metric)
+    # per detector: 6 rows x 5 columns clean against either real set, x 6 perturbations
+    # against the training photos' reals, and 7 ID/OOD summaries
+    per_detector = 6 * 5 * 2 + 6 * 5 * 6 + 7
+    assert len(results.cells) == 2 * per_detector
+    clean = [c for c in results.cells if c.coords.get("real_source") == "train_photos"
+             and c.coords["perturbation"] == "none" and c.coords["protocol"] == "matrix"]  # fmt: skip
+    assert all(set(c.ci95) == {"auc", "eer"} for c in clean)
+    assert all(c.run["git_commit"] and c.run["config_hash"] for c in results.cells)
+    cells = json.loads((out / "cells.json").read_text())
+    assert len(cells) == len(results.cells)
+    table = (out / "results.md").read_text()
+    assert "### cnndet_lite: AUC (%), train x test generator" in table
+    assert "| train \\ test | upsample_nn | pca_gauss | conv_ae | dcgan | ddpm |" in table
+    assert "spectrum_lr seed 0, AUC (%) with 95 % bootstrap CI: ID" in table
+    assert f"not run: BioDeepAV not present at {tmp_path}" not in table  # DATA_ROOT, not results
+    assert "BioDeepAV: not run: BioDeepAV not present at" in table
+    for name in ("matrices", "id_vs_ood", "robustness", "biodeep_style"):
+        assert (out / f"{name}.png").stat().st_size > 0
+    logo = load_results(out / "logo" / "results.json")
+    assert [r.method for r in logo.rows] == list(FAST) and (out / "logo" / "logo.png").is_file()
+    assert "### AUC (%) on the held-out generator" in (out / "logo" / "results.md").read_text()

@@ -11,7 +11,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+from scipy.stats import rankdata
+from sklearn.metrics import average_precision_score, roc_curve
 
 from shared.data.errors import DatasetFormatError
 
@@ -45,9 +46,13 @@ def _check(labels: Array, scores: Array, split: str, generator: str) -> tuple[Ar
 
 
 def auc(labels: Array, scores: Array, split: str = "?", generator: str = "?") -> float:
-    """ROC AUC: P(random fake outscores random real), ties ½ (Mann-Whitney)."""
+    """ROC AUC: P(random fake outscores random real), ties ½ (Mann-Whitney U from mid-ranks;
+    equal to scikit-learn's trapezoid ROC area, many times faster for the bootstrap)."""
     labels, scores = _check(labels, scores, split, generator)
-    return float(roc_auc_score(labels, scores))
+    ranks = rankdata(scores)
+    fakes = labels == 1
+    n_fake, n_real = int(fakes.sum()), int((~fakes).sum())
+    return float((ranks[fakes].sum() - n_fake * (n_fake + 1) / 2) / (n_fake * n_real))
 
 
 def average_precision(

@@ -12,10 +12,11 @@ Validation scores each row on its *own* generator(s) only (``val/auc_id``, the c
 monitor): no test generator, no test data is used for selection. Test scores every row on
 every generator's column against the same real test set: ``test/<row>/<column>/<metric>`` for
 every cell, ``test/auc_id``, ``test/auc_ood``, ``test/auc_drop`` (spec §5) over the square part,
-``test/logo/<generator>/auc`` and ``test/auc_logo`` for leave-one-out rows; with
-``test_perturbations`` the same summaries as ``test/<perturbation>/...`` (robustness); with a
-new real source in the data (BioDeepAV-style) every cell again against it, as
-``test/novel_real/...``; per row ``auc_seen`` / ``auc_unseen``; and the
+``test/logo/<generator>/auc`` and ``test/auc_logo`` for leave-one-out rows; with ``bootstrap``
+the 95 % CIs of every clean cell's AUC and EER and of ``auc_id``, ``auc_ood``, ``auc_drop``
+(``test/auc_id_ci95_low`` ...); with ``test_perturbations`` the same summaries as
+``test/<perturbation>/...`` (robustness, without CIs); with a new real source in the data
+(BioDeepAV-style) every clean cell again against it, as ``test/novel_real/...``; per row ``auc_seen`` / ``auc_unseen``; and the
 per-cell records in the run folder (``cells-last.json``, ``cells-best.json``).
 """
 
@@ -43,6 +44,7 @@ from deepfake_bench.protocols import (
     matrix_cells,
     seen_unseen,
     square_summary,
+    summary_bootstrap,
     validation_aucs,
 )
 from deepfake_bench.registry import DETECTORS
@@ -163,9 +165,13 @@ class CrossGeneratorMatrix(pl.LightningModule):
             torch.save(state, path)
 
     def configure_optimizers(self):
+        """The optimiser; a closed-form detector gets one too and steps it without gradients
+        (a no-op), so that Lightning counts its steps and writes its checkpoints."""
         params = [p for p in self.parameters() if p.requires_grad]
-        if not self.detectors[0].trains_by_gradient or not params:
-            return None
+        if not params:
+            raise ConfigError(
+                "model.init_args.detector", self.detector_name, "a detector with parameters"
+            )
         return self.optimizer(params)
 
     # ---------------------------------------------------------------- training
@@ -187,11 +193,11 @@ class CrossGeneratorMatrix(pl.LightningModule):
             bce = F.binary_cross_entropy_with_logits(logits, labels.to(logits), reduction="none")
             losses.append((bce * weights.to(bce)).sum())
         loss = torch.stack(losses).sum()
+        optimizer = self.optimizers()
+        optimizer.zero_grad()
         if self.detectors[0].trains_by_gradient:
-            optimizer = self.optimizers()
-            optimizer.zero_grad()
             self.manual_backward(loss)
-            optimizer.step()
+        optimizer.step()  # without gradients (closed form): changes nothing, counts the step
         self.log("train/loss", loss / len(losses), prog_bar=True, batch_size=len(reals))
         return loss / len(losses)
 
@@ -232,14 +238,21 @@ class CrossGeneratorMatrix(pl.LightningModule):
         cells = []
         for perturbation in ("", *self.test_perturbations):
             scores = self._gather(perturbation)
-            reals = [REAL, NOVEL_REAL] if (scores[2] == NOVEL_REAL).any() else [REAL]
-            for real in reals:
+            novel = not perturbation and (scores[2] == NOVEL_REAL).any()
+            bootstrap = 0 if perturbation else self.bootstrap  # CIs of the clean cells only
+            for real in [REAL, NOVEL_REAL] if novel else [REAL]:
                 found = matrix_cells(
-                    *scores, self.rows, columns, self.threshold, self.bootstrap, real=real
+                    *scores, self.rows, columns, self.threshold, bootstrap, real=real
                 )
                 prefix = "test/" + (f"{perturbation}/" if perturbation else "")
                 self.log_cells(found, columns, prefix + ("novel_real/" if real != REAL else ""))
                 cells += [{"perturbation": perturbation or "none", **c} for c in found]
+            if not perturbation and (
+                ci := summary_bootstrap(*scores, self.rows, columns, bootstrap)
+            ):
+                for key, (low, high) in ci.items():
+                    self.log(f"test/{key}_ci95_low", low)
+                    self.log(f"test/{key}_ci95_high", high)
         self.write_cells(cells)
 
     def log_cells(self, cells: list[dict], columns: list[str], prefix: str) -> None:

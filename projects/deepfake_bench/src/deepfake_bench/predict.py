@@ -6,6 +6,9 @@ video file (videos: the mean over ``--frames`` uniformly sampled frames, as Deep
 external dataset that takes a ``root`` (``biodeepav``, ``image_folders``, ``dfb_manifest``) and
 prints its metrics (video-level for videos), or "not run: <dataset> not present at
 <path>" when the data is absent (exit status 0: absence is expected on most machines).
+``--row all`` scores every row of the checkpoint; ``--config FILE.yaml`` sets any of these
+options (``configs/external_biodeepav.yaml``: BioDeepAV, every row, 32 frames per video);
+without ``--root`` a dataset is looked for in ``<DATA_ROOT>/<dataset>``.
 Inputs are resized to the detector's input size (DFB-Synth: 32 px).
 """
 
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 
 from deepfake_bench import catalog  # noqa: F401
 from deepfake_bench.data.image_folders import EXTENSIONS, ImageRecord, load_records, read_image
@@ -28,19 +32,21 @@ from deepfake_bench.metrics import cell_metrics
 from deepfake_bench.registry import DATASETS, DETECTORS
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 from shared.errors import ConfigError
+from shared.paths import data_root
 
 
-def load_row(checkpoint: Path, row: str | None = None) -> tuple[str, str, Detector]:
-    """``(row name, detector name, detector)`` of a CrossGeneratorMatrix checkpoint (the first
-    row by default)."""
+def load_rows(checkpoint: Path, row: str | None = None) -> tuple[str, list[tuple[str, Detector]]]:
+    """``(detector name, [(row name, detector)])`` of a CrossGeneratorMatrix checkpoint: the
+    row named ``row``, every row for ``"all"``, the first by default."""
     from deepfake_bench.module import CrossGeneratorMatrix
 
     module = CrossGeneratorMatrix.load_from_checkpoint(checkpoint, map_location="cpu")
     names = module.row_names
-    if row is not None and row not in names:
-        raise ConfigError("--row", row, f"one of the checkpoint's rows {names}")
-    index = names.index(row) if row else 0
-    return names[index], module.detector_name, module.detectors[index].eval()
+    if row not in (None, "all", *names):
+        raise ConfigError("--row", row, f"'all' or one of the checkpoint's rows {names}")
+    chosen = names if row == "all" else [row or names[0]]
+    detectors = [(n, module.detectors[names.index(n)].eval()) for n in chosen]
+    return module.detector_name, detectors
 
 
 def _resize(frames: np.ndarray, size: int) -> np.ndarray:
@@ -83,33 +89,66 @@ def score_images(
     return np.array([r.label for r in records]), np.array(scores)
 
 
-def main(argv: list[str] | None = None) -> int:
+def score_dataset(
+    detector: Detector, dataset: str, root: Path, size: int = 32, frames: int = 8
+) -> dict[str, float | list[float]] | None:
+    """Every metric (with 1,000-resample CIs) of ``detector`` on a registered external dataset,
+    video-level for videos; ``None`` when the dataset is not at ``root``."""
+    try:
+        records = DATASETS.build(dataset, root=root)
+    except DatasetNotFoundError:
+        return None
+    if DATASETS.entry(dataset).metadata["modality"] == "image":
+        labels, scores = score_images(detector, records, size)
+    else:
+        labels, scores = score_videos(detector, records, size, frames)
+    return cell_metrics(labels, scores, "test", dataset, bootstrap=1000)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("files", nargs="*", type=Path)
-    parser.add_argument("--row", help="the checkpoint row (training generator) to use")
+    parser.add_argument("--config", type=Path, help="a YAML file setting any option below")
+    parser.add_argument("--row", help="the checkpoint row (training generator) to use, or 'all'")
     parser.add_argument("--dataset", help=f"an external dataset: one of {list(DATASETS)}")
-    parser.add_argument("--root", type=Path, help="the external dataset's folder")
+    parser.add_argument("--root", type=Path, help="the dataset's folder (<DATA_ROOT>/<dataset>)")
     parser.add_argument("--frames", type=int, default=8, help="frames per video (DFB: 32)")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, with ``--config``'s values as defaults (the command line wins)."""
+    parser = _parser()
     args = parser.parse_args(argv)
+    if args.config is not None:
+        options = yaml.safe_load(args.config.read_text()) or {}
+        known = {a.dest for a in parser._actions} - {"help", "checkpoint", "files", "config"}
+        if unknown := sorted(set(options) - known):
+            raise ConfigError(str(args.config), unknown, f"options among {sorted(known)}")
+        parser.set_defaults(**options)
+        args = parser.parse_args(argv)
+    if args.dataset and args.root is None:
+        args.root = data_root() / args.dataset
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
     try:
-        row, name, detector = load_row(args.checkpoint, args.row)
+        args = parse_args(argv)
+        name, rows = load_rows(args.checkpoint, args.row)
         size = DETECTORS.entry(name).metadata["input_size"]
-        if args.dataset:
-            try:
-                records = DATASETS.build(args.dataset, root=args.root)
-            except DatasetNotFoundError:
-                print(f"not run: {args.dataset} not present at {args.root}")
-                return 0
-            if DATASETS.entry(args.dataset).metadata["modality"] == "image":
-                labels, scores = score_images(detector, records, size)
-            else:
-                labels, scores = score_videos(detector, records, size, args.frames)
-            metrics = cell_metrics(labels, scores, "test", args.dataset, bootstrap=1000)
-            print(json.dumps({"row": row, "dataset": args.dataset, **metrics}, indent=1))
-            return 0
-        for path in args.files:
-            print(f"{path}\t{score_file(detector, path, size, args.frames):.6f}")
+        for row, detector in rows:
+            if args.dataset:
+                metrics = score_dataset(detector, args.dataset, Path(args.root), size, args.frames)
+                if metrics is None:
+                    print(f"not run: {args.dataset} not present at {args.root}")
+                    return 0
+                print(json.dumps({"row": row, "dataset": args.dataset, **metrics}, indent=1))
+                continue
+            prefix = f"{row}\t" if len(rows) > 1 else ""
+            for path in args.files:
+                print(f"{prefix}{path}\t{score_file(detector, path, size, args.frames):.6f}")
     except (ConfigError, DatasetFormatError, DatasetNotFoundError) as error:
         sys.stderr.write(f"error: {error}\n")
         return 2

@@ -87,6 +87,43 @@ def square_summary(cells: list[dict], row_names: Sequence[str], columns: Sequenc
     return summarize_matrix(auc_matrix(cells, square), square)
 
 
+def summary_bootstrap(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    generators: np.ndarray,
+    rows: Sequence[Sequence[str]],
+    columns: Sequence[str],
+    n: int,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, list[float]] | None:
+    """Percentile CIs of the square part's ID, OOD and drop AUC (``auc_id``, ``auc_ood``,
+    ``auc_drop``), or None without a square part: each resample redraws the real test set and
+    every column's fakes with replacement once and scores every row on that same resample, as
+    the rows share one test set."""
+    square = [r for r, row in enumerate(rows) if len(row) == 1 and row[0] in columns]
+    if len(square) < 2 or n <= 0:
+        return None
+    order = [columns.index(rows[r][0]) for r in square]
+    rng = np.random.default_rng(seed)
+    reals = np.flatnonzero(generators == REAL)
+    fakes = [np.flatnonzero(generators == k) for k in order]
+    values = np.empty((n, 3))
+    for i in range(n):
+        drawn_reals = rng.choice(reals, reals.size)
+        matrix = np.empty((len(square), len(order)))
+        for j, pool in enumerate(fakes):
+            items = np.concatenate([drawn_reals, rng.choice(pool, pool.size)])
+            for r_out, r in enumerate(square):
+                matrix[r_out, j] = auc(labels[items], probs[items, r], "test", columns[order[j]])
+        summary = summarize_matrix(matrix)
+        values[i] = summary.in_distribution, summary.out_of_distribution, summary.drop
+    alpha = (1 - level) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha], axis=0)
+    names = ("auc_id", "auc_ood", "auc_drop")
+    return {k: [float(a), float(b)] for k, a, b in zip(names, low, high, strict=True)}
+
+
 def logo_rows(generators: Sequence[str]) -> list[list[str]]:
     """Leave-one-generator-out rows: row j pools every generator but ``generators[j]``."""
     return [[g for g in generators if g != held_out] for held_out in generators]

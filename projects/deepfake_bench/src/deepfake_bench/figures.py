@@ -1,0 +1,129 @@
+"""The reproduction's figures, drawn from its per-cell records (:class:`shared.results.Cell`)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from shared.plots import draw_metric, pyplot
+from shared.results import Cell, Results
+
+
+def _matching(cells: Sequence[Cell], **where: str) -> list[Cell]:
+    return [c for c in cells if all(c.coords.get(k) == v for k, v in where.items())]
+
+
+def _mean(cells: Sequence[Cell], metric: str) -> float:
+    if not cells:
+        raise ValueError(f"no cells to average {metric!r} over")
+    return statistics.fmean(c.values[metric] for c in cells)
+
+
+def plot_heat_maps(
+    cells: Sequence[Cell], detectors: Sequence[str], generators: Sequence[str], out: Path
+) -> Path:
+    """One heat map per detector: AUC (%) of each train (row) x test (column) generator, the
+    mean over seeds, on the clean test set with the training photos' reals."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(detectors), figsize=(3.6 * len(detectors), 3.8))
+    for ax, detector in zip(np.atleast_1d(axes), detectors, strict=True):
+        base = dict(protocol="matrix", detector=detector, perturbation="none")
+        chosen = _matching(cells, **base, real_source="train_photos")
+        seeds = sorted({c.seed for c in chosen})
+        matrix = np.array(
+            [
+                [100 * _mean(_matching(chosen, train=row, test=col), "auc") for col in generators]
+                for row in generators
+            ]
+        )
+        ax.imshow(matrix, vmin=50, vmax=100, cmap="viridis")
+        for (i, j), value in np.ndenumerate(matrix):
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center",
+                    color="white" if value < 80 else "black", fontsize=8)  # fmt: skip
+        ax.set_xticks(range(len(generators)), generators, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(generators)), generators, fontsize=8)
+        ax.set_title(f"{detector} (seeds {seeds})", fontsize=9)
+        ax.set_xlabel("test generator", fontsize=8)
+    np.atleast_1d(axes)[0].set_ylabel("training generator", fontsize=8)
+    fig.suptitle("AUC (%), mean over seeds; colour scale 50 (chance) to 100", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_id_vs_ood(cells: Sequence[Cell], detectors: Sequence[str], out: Path) -> Path:
+    """Per detector and seed: the ID and OOD AUC (%) of its matrix with their 95 % bootstrap
+    intervals (whiskers), seeds side by side."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(1.9 * len(detectors) + 1.5, 3.8))
+    for index, detector in enumerate(detectors):
+        chosen = sorted(
+            _matching(cells, protocol="summary", detector=detector, perturbation="none"),
+            key=lambda c: c.seed,
+        )
+        for k, cell in enumerate(chosen):
+            for offset, key, colour in (
+                (-0.18, "auc_id", "tab:blue"),
+                (0.18, "auc_ood", "tab:red"),
+            ):
+                x = index + offset + 0.06 * (k - (len(chosen) - 1) / 2)
+                low, high = (100 * v for v in cell.ci95[key])
+                value = 100 * cell.values[key]
+                ax.errorbar(x, value, [[value - low], [high - value]], fmt="o", color=colour,
+                            ms=4, capsize=2, label=key if index == k == 0 else None)  # fmt: skip
+    ax.set_xticks(range(len(detectors)), detectors)
+    ax.set_ylabel("AUC (%)")
+    ax.axhline(50, color="grey", lw=0.8, ls=":")
+    ax.set_ylim(0, 100)
+    ax.legend(["ID (seen generator)", "OOD (unseen generators)"], loc="lower left", fontsize=8)
+    ax.set_title("ID vs OOD AUC per seed, whiskers: 95 % bootstrap CI (test set resampled)",
+                 fontsize=9)  # fmt: skip
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_robustness(
+    cells: Sequence[Cell], detectors: Sequence[str], perturbations: Sequence[str], out: Path
+) -> Path:
+    """ID (solid) and OOD (dashed) AUC (%) per test-time perturbation, the mean over seeds."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    columns = ["none", *perturbations]
+    for detector, colour in zip(detectors, plt.rcParams["axes.prop_cycle"].by_key()["color"],
+                                strict=False):  # fmt: skip
+        for key, style in (("auc_id", "-"), ("auc_ood", "--")):
+            values = [
+                100 * _mean(_matching(cells, protocol="summary", detector=detector,
+                                      perturbation=p), key)
+                for p in columns
+            ]  # fmt: skip
+            ax.plot(columns, values, style, marker="o", ms=3, color=colour,
+                    label=f"{detector} {'ID' if key == 'auc_id' else 'OOD'}")  # fmt: skip
+    ax.axhline(50, color="grey", lw=0.8, ls=":")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("AUC (%), mean over seeds")
+    ax.set_xlabel("test-time perturbation")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_results_panels(results: Results, labels: Sequence[str], out: Path, title: str) -> Path:
+    """One dot-plot panel per metric label (:func:`shared.plots.draw_metric`), side by side."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.8), sharey=True)
+    for ax, label in zip(np.atleast_1d(axes), labels, strict=True):
+        draw_metric(ax, results, label, (0.0, 100.0))
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
