@@ -61,7 +61,10 @@ def test_config_runs_shrunk(config, data_root):
     args = ["--config", str(config), *shrink(data_root)]
     if config.stem != "smoke":
         args.append("--model.init_args.detector.args={stem_stride: 2, widths: [8, 16]}")
-    if config.stem in ("robustness", "full"):  # every name of the config is valid; run one of each kind
+    if config.stem in (
+        "robustness",
+        "full",
+    ):  # every name of the config is valid; run one of each kind
         names = ReproCLI(PROJECT.name, config.stem, args=args, instantiate=False).config
         assert [parse(n) for n in names.model.init_args.test_perturbations] == [
             ("jpeg", 90), ("jpeg", 70), ("jpeg", 50), ("blur", 0.5), ("blur", 1), ("resize", 0.5),

@@ -29,8 +29,11 @@ FAST = ("spectrum_lr", "cnndet_lite")
 
 def test_every_arm_names_an_existing_config_and_the_paper_cells_exist():
     labels = {m.label for m in reproduce.MATRIX.metrics}
+    assert reproduce.SWEEPS[0] is reproduce.DEFAULT_RUN  # first: it times the benchmark build
+    assert reproduce.DEFAULT_RUN.arms[0].configs == ("default.yaml",)
     for sweep in reproduce.SWEEPS:
-        assert [a.key for a in sweep.arms] == list(reproduce.DETECTORS)
+        if sweep is not reproduce.DEFAULT_RUN:
+            assert [a.key for a in sweep.arms] == list(reproduce.DETECTORS)
         for arm in sweep.arms:
             assert all((sweep.project_dir / "configs" / c).is_file() for c in arm.configs)
     for (setting, method, label), value in reproduce.MATRIX.paper.items():
@@ -47,6 +50,8 @@ def test_the_reproduction_writes_tables_cells_views_and_figures(tmp_path, monkey
         views = tuple(v for v in sweep.views if dict(v.where).get("detector", FAST[0]) in FAST)
         run(shrunk(dataclasses.replace(sweep, arms=arms, views=views), overrides=TINY))
     out = tmp_path / "deepfake_bench"
+    timed = load_results(out / "default_run" / "results.json")
+    assert timed.rows[-1].metric.startswith("DFB-Synth build") and timed.rows[-1].ours.mean > 0
     results = load_results(out / "results.json")
     assert [(r.method, r.metric) for r in results.rows] == [
         (d, m.label) for d in FAST for m in reproduce.MATRIX_METRICS

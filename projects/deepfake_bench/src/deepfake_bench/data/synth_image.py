@@ -10,6 +10,7 @@ scored too (index −2), so each column can be read against either real set.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +20,14 @@ from torch.utils.data import Dataset
 
 from shared.data.loader import Loader
 from deepfake_bench.data.image_folders import load_records, read_manifest
-from deepfake_bench.synth.build import NOVEL_SPLIT, REAL, SPLITS, SynthImageConfig, build
+from deepfake_bench.synth.build import (
+    NOVEL_SPLIT,
+    REAL,
+    SPLITS,
+    SynthImageConfig,
+    build,
+    build_seconds,
+)
 
 
 def to_chw(images: np.ndarray) -> torch.Tensor:
@@ -82,9 +90,13 @@ class SynthImageDataModule(pl.LightningDataModule):
         self.generators = list(benchmark.generators)
         self.arrays: dict[tuple[str, str], torch.Tensor] = {}
         self.folder = None  # the build's folder, once set up
+        self.build_seconds: float | None = None  # the build's duration, if this run built it
 
     def prepare_data(self) -> None:
-        build(self.benchmark, self.data_root)
+        started = time.time()
+        folder = build(self.benchmark, self.data_root)
+        if (folder / "COMPLETE").stat().st_mtime >= started:
+            self.build_seconds = build_seconds(folder)
 
     def setup(self, stage: str | None = None) -> None:
         if self.arrays:

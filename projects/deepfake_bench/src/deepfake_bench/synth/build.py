@@ -2,7 +2,8 @@
 
 ``<data_root>/deepfake_bench/synth/<hash>/`` holds ``config.json``, one PNG per patch under
 ``<split>/<real|generator>/`` and ``manifest.csv`` (``path,label,generator,source_id,split``,
-the layout :mod:`deepfake_bench.data.image_folders` reads). ``COMPLETE`` is written last: a
+the layout :mod:`deepfake_bench.data.image_folders` reads). ``COMPLETE`` (the build's duration,
+JSON) is written last: a
 finished build is reused, a changed config builds into another folder, and an unfinished one
 is refused unless ``OVERWRITE=1`` (nothing is ever overwritten silently).
 
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -111,6 +113,7 @@ def build(config: SynthImageConfig, root: str | None = None, log=print) -> Path:
                 "The folder holds an unfinished build; `OVERWRITE=1` rebuilds it.",
             )
         shutil.rmtree(folder)
+    started = time.perf_counter()
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
     rows: list[tuple[str, int, str, str, str]] = []
@@ -140,8 +143,15 @@ def build(config: SynthImageConfig, root: str | None = None, log=print) -> Path:
         writer = csv.writer(handle)
         writer.writerow(("path", "label", "generator", "source_id", "split"))
         writer.writerows(rows)
-    (folder / "COMPLETE").write_text("")
+    seconds = round(time.perf_counter() - started, 1)
+    (folder / "COMPLETE").write_text(json.dumps({"build_seconds": seconds}) + "\n")
     return folder
+
+
+def build_seconds(folder: Path) -> float | None:
+    """How long the complete build in ``folder`` took (``None`` for builds that did not say)."""
+    text = (folder / "COMPLETE").read_text().strip()
+    return json.loads(text)["build_seconds"] if text else None
 
 
 def write_patches(
