@@ -14,4 +14,4 @@ def test_every_image_detector_generator_and_original_is_declared():
 def test_a_detector_and_a_generator_declaration_run():
     declarations = {b.name: b for b in bench.benchmarks()}
     declarations["spectrum_lr scoring (batch 64, 32 px)"].work()()
-    declarations["upsample_nn sampling (64 patches, test settings)"].work()()
+    declarations["upsample_nn sampling (64 patches, build settings)"].work()()
