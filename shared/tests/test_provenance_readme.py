@@ -113,5 +113,5 @@ def test_timing_sections_come_from_the_run_records(monkeypatch, tmp_path):
         path.write_text(json.dumps({**record, "machine": machine}))
     text = readme.render_timing("demo:default")
     assert "load average at the runs' starts was 2.5-9.0 (median 3.5) on 2 cores" in text
-    assert "the reproduction's 3 runs took 1.0 min in all" in text
+    assert "the 3 runs recorded there took 1.0 min in all" in text
     assert "took 12 s (median of 2; 10-14 s)" in text and f"`{'a' * 10}`" in text

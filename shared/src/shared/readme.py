@@ -88,8 +88,8 @@ def render_timing(argument: str) -> str:
     )
     return (
         f"Measured from the run records in `results/{name}/records/` (commit {commits}, "
-        f"{machine_label(machine)}): the reproduction's {len(records)} runs took "
-        f"{total:.1f} min in all; one run of the default config (`{arm}`, what `python train.py` "
+        f"{machine_label(machine)}): the {len(records)} run{'s' if len(records) > 1 else ''} "
+        f"recorded there took {total:.1f} min in all; one run of the default config (`{arm}`, what `python train.py` "
         f"runs) took {statistics.median(times):.0f} s (median of {len(times)}; "
         f"{times[0]:.0f}-{times[-1]:.0f} s).{load}\n"
     )
