@@ -31,3 +31,26 @@ def test_reproduction_writes_both_arms_and_its_figure(
     row = load_results(tmp_path / "curriculum_dpo" / "results.json").rows[0]
     assert row.ours.values == [record.values["reward_area"]]
     assert (tmp_path / "curriculum_dpo" / "reward_area.png").stat().st_size > 0
+    assert (tmp_path / "curriculum_dpo" / "reward_curves.png").stat().st_size > 0
+
+
+def test_reward_curves_of_one_arm_must_share_their_steps(tmp_path) -> None:
+    import dataclasses
+
+    import numpy as np
+    from curriculum_dpo.figures import plot_reward_curves
+
+    from shared.sweep import Records
+
+    sweep = dataclasses.replace(reproduce.SWEEP, arms=reproduce.SWEEP.arms[:1], seeds=(0, 1))
+    arm = sweep.arms[0].key
+
+    def record(steps):
+        return Record(arm, 0, "h", "k", "c", False, "d", 1.0, {}, None, {},
+                      arrays={"reward_curve": np.array([steps, [0.2, 0.4, 0.5]])})  # fmt: skip
+
+    same = Records(sweep, {(arm, 0): record([0, 10, 20]), (arm, 1): record([0, 10, 20])})
+    assert plot_reward_curves(same, tmp_path / "ok.png").stat().st_size > 0
+    other = Records(sweep, {(arm, 0): record([0, 10, 20]), (arm, 1): record([0, 5, 20])})
+    with pytest.raises(ValueError, match="evaluated at other steps"):
+        plot_reward_curves(other, tmp_path / "bad.png")

@@ -7,8 +7,8 @@ from the start (one level), Curriculum DPO on 3 cumulative rank-gap levels of 20
 Reported: the area under the reward-vs-step curve (the mean brightness reward of fresh samples,
 16 per evaluation: 4 per colour prompt, fixed seeds, at steps 0, 20, 40, 60; trapezoid rule over
 the step span), and the final reward of the fine-tuned model and of the base from the same
-seeds. The curves are kept in the records. Not built yet (issue 13, item 5): a figure of the
-curves, and the LCM path's run.
+seeds. The curves are kept in the records and drawn in ``reward_curves.png``. Not built yet
+(issue 13, item 5): the LCM path's run.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from curriculum_dpo.figures import plot_reward_curves
 from shared.plots import plot_metric
 from shared.results import Results
 from shared.sweep import Arm, Metric, Records, Run, Sweep, run
@@ -50,8 +51,11 @@ def measure(run: Run) -> dict[str, Any]:
 
 def figures(results: Results, records: Records, out: Path) -> list[Path]:
     return [
-        plot_metric(results, metric.label, out / f"{name}.png", metric.limits, "mean reward")
-        for name, metric in (("reward_area", METRICS[0]), ("reward_final", METRICS[1]))
+        *(
+            plot_metric(results, metric.label, out / f"{name}.png", metric.limits, "mean reward")
+            for name, metric in (("reward_area", METRICS[0]), ("reward_final", METRICS[1]))
+        ),
+        plot_reward_curves(records, out / "reward_curves.png"),
     ]
 
 
