@@ -1,9 +1,11 @@
-"""The black-box prompt-embedding predictors (plain ``nn.Module``s).
+"""The prompt-embedding predictors (plain ``nn.Module``s): black-box backbones and the
+white-box U-Net encoder (:mod:`prompt_inversion.unet_encoder`).
 
 A backbone maps a normalised image to a raw 384-d vector; :class:`PromptPredictor` adds the input
 normalisation, the L2 normalisation of the embedding and the vocabulary classifier. For the
 black-box models the classifier reads the **un-normalised** vector (official ViT, Swin and
-CLIP + MLP scripts); ``classifier_input="normalized"`` is the white-box U-Net's placement.
+CLIP + MLP scripts); for the white-box U-Net it reads the normalised embedding (official
+``UnetModel``), its registry entry's ``classifier_input="normalized"``.
 
 Backbones are registered by name in :data:`BACKBONES` with their input statistics; real weights
 are loaded by name or path through :mod:`shared.hub` (offline from the local cache), the tests
@@ -27,6 +29,7 @@ from shared.registry import Registry
 
 IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 CLIP = ((0.48145466, 0.4578275, 0.40821073), (0.26862954, 0.26130258, 0.27577711))
+ClassifierInput = Literal["raw", "normalized"]
 BACKBONES: Registry[nn.Module] = Registry(
     "prompt-embedding backbone", "model.init_args.backbone.name"
 )
@@ -214,12 +217,37 @@ def conv(widths: tuple[int, ...] = (32, 64, 128)) -> nn.Module:
     )
 
 
+@BACKBONES.register(
+    "unet",
+    input_size=512,
+    stats=((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),  # [0, 1] -> [-1, 1], the VAE's input range
+    classifier_input="normalized",
+    rebuild_from_pretrained=True,
+    paper="white-box: SD 2 U-Net encoder half (down + mid blocks, t = 0, BLIP caption context) "
+    "on the SD VAE latent, max-pool, Linear(1280 -> 384)",
+    test_kwargs={"tiny": {"image_size": 32}, "captioner": "colours"},
+)
+def unet(
+    pretrained: str | None = None,
+    captioner: str = "blip",
+    captioner_args: dict[str, Any] | None = None,
+    tiny: dict[str, Any] | None = None,
+) -> nn.Module:
+    """The white-box U-Net encoder (:mod:`prompt_inversion.unet_encoder`): ``pretrained`` names
+    a diffusers Stable Diffusion repository or folder (U-Net, VAE, tokenizer, text encoder), or
+    ``tiny`` builds small random parts; ``captioner`` (``blip``, ``colours``, ``constant``, with
+    ``captioner_args``) captions each image for the cross-attention context."""
+    from prompt_inversion.unet_encoder import white_box_unet  # imports diffusers
+
+    return white_box_unet(pretrained, captioner, captioner_args, tiny)
+
+
 @dataclass(frozen=True)
 class Backbone:
     """A backbone named in :data:`BACKBONES`, with its builder's arguments.
 
     Args:
-        name: ``vit``, ``swin``, ``clip_mlp`` or ``conv``.
+        name: ``vit``, ``swin``, ``clip_mlp``, ``unet`` or ``conv``.
         args: keyword arguments of that builder (e.g. ``pretrained``, timm's ``img_size``).
     """
 
@@ -233,8 +261,17 @@ class Backbone:
     def stats(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         return BACKBONES.entry(self.name).metadata["stats"]
 
+    @property
+    def classifier_input(self) -> ClassifierInput:
+        """Where this model's classifier reads: the white-box U-Net's on the normalised
+        embedding, the black-box models' on the raw vector."""
+        return BACKBONES.entry(self.name).metadata.get("classifier_input", "raw")
 
-ClassifierInput = Literal["raw", "normalized"]
+    @property
+    def rebuild_from_pretrained(self) -> bool:
+        """Whether rebuilding it for a checkpoint needs its ``pretrained`` source (the
+        architecture or a tokenizer is read from there, not only the weights)."""
+        return BACKBONES.entry(self.name).metadata.get("rebuild_from_pretrained", False)
 
 
 class PromptPredictor(nn.Module):

@@ -41,7 +41,8 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         bce_weight: weight of the vocabulary BCE (official 0.1).
         huber_weight: weight of the Huber term (official 1).
         classifier_input: the classifier reads the ``raw`` vector (black-box models) or the
-            ``normalized`` embedding (the white-box U-Net).
+            ``normalized`` embedding (the white-box U-Net); default: the backbone's own
+            placement (its registry entry's).
         optimizer: the optimiser (official AdamW lr 1e-4).
         lr_scheduler: the schedule; ``IterationCosineLR`` steps per batch, others per epoch.
         index_prompts: how many distinct training prompts (with their embeddings, float16) the
@@ -58,7 +59,7 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         objective: Objective = "joint",
         bce_weight: float = 0.1,
         huber_weight: float = 1.0,
-        classifier_input: ClassifierInput = "raw",
+        classifier_input: ClassifierInput | None = None,
         optimizer: OptimizerCallable = AdamW,
         lr_scheduler: LRSchedulerCallable | None = None,
         index_prompts: int = 20_000,
@@ -74,7 +75,8 @@ class PromptInversion(InjectedOptimization, pl.LightningModule):
         self.optimizer_defaults = checked_optimizer(optimizer, "model.init_args.optimizer")
         self.save_hyperparameters(ignore=["optimizer", "lr_scheduler"])
         mean, std = backbone.stats
-        self.net = PromptPredictor(backbone.build(), num_classes, mean, std, classifier_input)
+        placement = classifier_input or backbone.classifier_input
+        self.net = PromptPredictor(backbone.build(), num_classes, mean, std, placement)
         self.objective, self.bce_weight, self.huber_weight = objective, bce_weight, huber_weight
         self.num_classes = num_classes
         self.index_prompts = index_prompts

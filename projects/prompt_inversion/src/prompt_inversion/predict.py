@@ -34,7 +34,8 @@ class Prediction:
 
 def load_model(checkpoint: Path) -> PromptInversion:
     """The trained module (pretrained backbone weights are not fetched again: the checkpoint
-    holds every weight), checked for a vocabulary that fits its classifier."""
+    holds every weight; the U-Net, whose tokenizer and configs come from its repository, is
+    rebuilt from it), checked for a vocabulary that fits its classifier."""
     if not checkpoint.is_file():
         raise ConfigError("checkpoint", str(checkpoint), "an existing .ckpt file of this project")
     # a full unpickle (the hyperparameters hold the Backbone dataclass): load your own runs only
@@ -47,7 +48,8 @@ def load_model(checkpoint: Path) -> PromptInversion:
     hparams = {k: v for k, v in state["hyper_parameters"].items() if k in accepted}
     backbone = hparams.pop("backbone")  # a Backbone, or its fields when the CLI built the run
     backbone = Backbone(**backbone) if isinstance(backbone, dict) else backbone
-    args = {k: v for k, v in backbone.args.items() if k != "pretrained"}
+    keep = backbone.rebuild_from_pretrained  # e.g. the U-Net's tokenizer and configs
+    args = {k: v for k, v in backbone.args.items() if keep or k != "pretrained"}
     model = PromptInversion(backbone=replace(backbone, args=args), **hparams)
     model.load_state_dict(state["state_dict"])
     model.on_load_checkpoint(state)
