@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 from prompt_inversion.curriculum import WEIGHTS
 from prompt_inversion.data import DiffusionDBDataModule
@@ -88,6 +89,12 @@ def test_paper_configs_train_shrunk(config, fixture_root, tmp_path, monkeypatch)
         "joint" if config.stem.endswith(("vocab", "both")) else "vanilla"
     )
     if not curriculum:  # the vanilla runs record one history column per official weight
-        model = {"vit": "vit", "swin": "swin", "clip": "clip"}[config.stem.split("_")[0]]
+        model = config.stem.split("_")[0]
         record = np.load(Path(cli.trainer.log_dir) / "cosine_history.npz")
         assert record["cosines"].shape[1] == len(WEIGHTS[model])
+    if config.stem.startswith("unet"):  # the white-box classifier reads the unit embedding
+        assert cli.model.net.classifier_input == "normalized"
+    if config.stem == "unet_vocab":  # predict rebuilds the white-box model from its checkpoint
+        reloaded = load_model(Path(cli.trainer.checkpoint_callback.dirpath) / "last.ckpt")
+        images = torch.rand(2, 3, 32, 32)
+        assert torch.equal(reloaded(images)[0], cli.model.eval()(images)[0])
