@@ -24,7 +24,19 @@ def test_the_gpu_loss_splits_targets_and_labels():
     embedding, _, logits = model(images)
     expected = joint_loss(embedding, targets[:, :384], logits, targets[:, 384:])["loss"]
     assert torch.allclose(gpu_check.joint(model, images, targets), expected)
-    assert len(gpu_check.checks()) == 2
+    assert len(gpu_check.checks()) == 3
+
+
+def test_the_gpu_unet_step_trains_the_encoder_on_latents_and_a_context():
+    tiny = {**gpu_check.SD2_UNET, "sample_size": 8, "block_out_channels": (32, 64),
+            "down_block_types": ("CrossAttnDownBlock2D", "DownBlock2D"),
+            "up_block_types": ("UpBlock2D", "CrossAttnUpBlock2D"), "attention_head_dim": 8,
+            "cross_attention_dim": 16, "norm_num_groups": 8, "layers_per_block": 1}  # fmt: skip
+    model, latents, targets = gpu_check.unet_batch(2, tiny, context_length=5)
+    assert latents.shape == (2, 4, 8, 8) and model.context.shape == (2, 5, 16)
+    gpu_check.joint(model, latents, targets).backward()
+    assert model.encoder.conv_in.weight.grad is not None
+    assert model.classifier.weight.grad is not None
 
 
 def test_the_reproduction_says_it_is_not_built():
