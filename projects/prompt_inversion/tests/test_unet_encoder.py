@@ -185,3 +185,47 @@ def test_the_white_box_input_carries_no_prompt_text(tmp_path, white_box):
     for forward in (PromptPredictor.forward, WhiteBoxUNet.forward, WhiteBoxUNet.inputs):
         assert list(inspect.signature(forward).parameters) == ["self", "images"]
     assert np.isfinite(targets_a.numpy()).all()
+
+
+def _tiny_blip(folder):
+    """A random BLIP captioning model and its processor, saved as a hub folder would hold them."""
+    from transformers import (
+        BertTokenizer,
+        BlipConfig,
+        BlipForConditionalGeneration,
+        BlipImageProcessor,
+        BlipProcessor,
+    )
+
+    folder.mkdir()
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "red", "shape"]
+    (folder / "vocab.txt").write_text("\n".join(words) + "\n")
+    image_processor = BlipImageProcessor(size={"height": 16, "width": 16})
+    BlipProcessor(image_processor, BertTokenizer(str(folder / "vocab.txt"))).save_pretrained(folder)
+    layers = {"hidden_size": 16, "intermediate_size": 16, "num_hidden_layers": 1,
+              "num_attention_heads": 2}  # fmt: skip
+    config = BlipConfig(
+        text_config={**layers, "vocab_size": len(words), "encoder_hidden_size": 16,
+                     "max_position_embeddings": 32, "bos_token_id": 2, "sep_token_id": 3,
+                     "pad_token_id": 0},
+        vision_config={**layers, "image_size": 16, "patch_size": 8},
+        projection_dim=16,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    BlipForConditionalGeneration(config).save_pretrained(folder)
+    return folder
+
+
+def test_a_blip_captioner_from_a_folder_gives_the_context(tmp_path):
+    folder = _tiny_blip(tmp_path / "blip")
+    white_box = BACKBONES.build(
+        "unet", tiny={"image_size": 32}, captioner="blip",
+        captioner_args={"pretrained": str(folder), "max_new_tokens": 3},
+    )  # fmt: skip
+    images = torch.rand(2, 3, 32, 32) * 2 - 1
+    inputs = white_box.inputs(images)
+    assert len(inputs.captions) == 2 and all(isinstance(c, str) for c in inputs.captions)
+    assert inputs.captions == white_box.captioner((images + 1) / 2)  # deterministic (greedy)
+    assert white_box(images).shape == (2, 384)
+    white_box.train()
+    assert not white_box.captioner.model.training
