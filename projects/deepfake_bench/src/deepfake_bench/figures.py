@@ -66,20 +66,20 @@ def plot_id_vs_ood(cells: Sequence[Cell], detectors: Sequence[str], out: Path) -
             key=lambda c: c.seed,
         )
         for k, cell in enumerate(chosen):
-            for offset, key, colour in (
-                (-0.18, "auc_id", "tab:blue"),
-                (0.18, "auc_ood", "tab:red"),
+            for offset, key, colour, label in (
+                (-0.18, "auc_id", "tab:blue", "ID (seen generator)"),
+                (0.18, "auc_ood", "tab:red", "OOD (unseen generators)"),
             ):
                 x = index + offset + 0.06 * (k - (len(chosen) - 1) / 2)
                 low, high = (100 * v for v in cell.ci95[key])
                 value = 100 * cell.values[key]
                 ax.errorbar(x, value, [[value - low], [high - value]], fmt="o", color=colour,
-                            ms=4, capsize=2, label=key if index == k == 0 else None)  # fmt: skip
+                            ms=4, capsize=2, label=label if index == k == 0 else None)  # fmt: skip
     ax.set_xticks(range(len(detectors)), detectors)
     ax.set_ylabel("AUC (%)")
-    ax.axhline(50, color="grey", lw=0.8, ls=":")
+    ax.axhline(50, color="grey", lw=0.8, ls=":", label="chance")
     ax.set_ylim(0, 100)
-    ax.legend(["ID (seen generator)", "OOD (unseen generators)"], loc="lower left", fontsize=8)
+    ax.legend(loc="lower left", fontsize=8)
     ax.set_title("ID vs OOD AUC per seed, whiskers: 95 % bootstrap CI (test set resampled)",
                  fontsize=9)  # fmt: skip
     fig.tight_layout()

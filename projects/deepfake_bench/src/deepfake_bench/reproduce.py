@@ -30,6 +30,7 @@ from deepfake_bench.figures import (
 )
 from deepfake_bench.predict import score_dataset
 from shared.paths import data_root
+from shared.provenance import relative_to_repo
 from shared.results import CellView, PaperValue, Results
 from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 
@@ -166,7 +167,10 @@ def matrix_figures(results: Results, records: Records, out: Path) -> list[Path]:
 
 def ci_notes(records: Records) -> list[str]:
     """Per detector and seed: ID, OOD and drop with their 95 % bootstrap CIs."""
-    notes = []
+    notes = [
+        "spectrum_lr is fitted in closed form on a fixed benchmark build, so its seeds give the "
+        "same numbers (its std is 0 by construction, not by agreement)."
+    ]
     for arm in records.sweep.arms:
         for seed in records.sweep.seeds_of(arm):
             v = records[arm.key, seed].values
@@ -201,7 +205,7 @@ def survey_notes(records: Records) -> list[str]:
         "f3net_lite's paper cells are F3Net's (another setting: no difference is computed).",
         "BioDeepAV: scored by each detector's pooled row in cells.json (protocol 'external')."
         if scored
-        else f"BioDeepAV: not run: BioDeepAV not present at {biodeepav_root()} "
+        else f"BioDeepAV: not run: BioDeepAV not present at {relative_to_repo(biodeepav_root())} "
         "(nor DeepfakeBench's checkpoints, which cannot be downloaded here).",
     ]
 
