@@ -143,3 +143,28 @@ def test_predict_refuses_unreadable_images_and_foreign_checkpoints(fitted, tmp_p
     torch.save(state, other)
     assert predict_cli.main([str(other), str(broken)]) == 2
     assert "vocabulary of 4 words" in capsys.readouterr().err
+
+
+def test_predict_keeps_the_weights_source_only_of_backbones_rebuilt_from_it(
+    fitted, tmp_path, monkeypatch
+):
+    """clip_mlp's and the U-Net's builders read their architecture from ``pretrained``; timm's
+    models are rebuilt without it (the checkpoint holds every weight)."""
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    class Capture(predict_cli.PromptInversion):
+        def __init__(self, backbone, **kwargs):
+            seen[backbone.name] = dict(backbone.args)
+            raise Stop
+
+    state = torch.load(fitted[5], weights_only=False)
+    monkeypatch.setattr(predict_cli, "PromptInversion", Capture)
+    for name in ("clip_mlp", "unet", "vit"):
+        state["hyper_parameters"]["backbone"] = {"name": name, "args": {"pretrained": "w"}}
+        torch.save(state, tmp_path / f"{name}.ckpt")
+        with pytest.raises(Stop):
+            predict_cli.load_model(tmp_path / f"{name}.ckpt")
+    assert seen == {"clip_mlp": {"pretrained": "w"}, "unet": {"pretrained": "w"}, "vit": {}}

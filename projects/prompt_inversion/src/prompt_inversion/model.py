@@ -143,6 +143,7 @@ class FrozenClipMLP(nn.Module):
     "clip_mlp",
     input_size=224,
     stats=CLIP,
+    rebuild_from_pretrained=True,  # its builder refuses a tower without weights or `vision`
     paper="frozen OpenCLIP ViT-H/14 image features (1024-d) + MLP 8192-8192-384",
     test_kwargs={
         "vision": {
