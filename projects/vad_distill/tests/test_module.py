@@ -3,6 +3,8 @@ mode, which gradients reach the discriminators (§13.10), and the phase-1 hand-o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import pytorch_lightning as pl
 import torch
@@ -13,8 +15,11 @@ from vad_distill.losses import teacher_maps
 from vad_distill.model import StageDiscriminator
 from vad_distill.module import VadDistill, phase_for_epoch
 
+from shared.cli import ReproCLI
 from shared.data.loader import Loader
 from shared.errors import ConfigError
+
+PROJECT = Path(__file__).resolve().parents[1]
 
 
 def _data(tmp_path, batch_size=16):
@@ -156,3 +161,39 @@ def test_pretrained_ae_in_the_official_checkpoint_format(tmp_path):
     assert torch.equal(model.student.conv_encoder.down_sampling[1].weight,
                        source.autoencoder.conv_encoder.down_sampling[1].weight)  # fmt: skip
     assert model.handed_over
+
+
+def _smoke(seed: int, *extra: str) -> ReproCLI:
+    args = [
+        "--config", str(PROJECT / "configs" / "smoke.yaml"), f"--seed_everything={seed}",
+        "--model.init_args.ae_cache=true", "--trainer.limit_val_batches=0", *extra,
+    ]  # fmt: skip
+    return ReproCLI(PROJECT.name, "smoke", args=args)
+
+
+@pytest.mark.slow
+def test_phase_one_cache_is_shared_and_changes_nothing(tmp_path, monkeypatch):
+    """A second run with the same phase-1 settings and seed loads the cached auto-encoder, skips
+    its phase-1 epoch and ends with the same metrics; another seed gets its own file; an
+    existing file is not rewritten."""
+    monkeypatch.setenv("RUNS_ROOT", str(tmp_path / "runs"))
+    first = _smoke(0)
+    first_metrics = first.fit_and_test()["last"]
+    cached = sorted((tmp_path / "runs" / "vad_distill" / "ae_cache").glob("*.pt"))
+    assert len(cached) == 1 and not first.model.ae_cached
+    written = cached[0].stat().st_mtime_ns
+    stored = torch.load(cached[0], weights_only=True)
+    assert stored["settings"]["seed"] == 0 and stored["settings"]["ae_epochs"] == 1
+
+    second = _smoke(0, "--model.init_args.adversarial_mode=standard")  # a phase-2-only change
+    second.fit_and_test()
+    assert second.model.ae_cached and second.model.ae_cache_file == cached[0]
+    assert second.trainer.global_step == first.trainer.global_step - 2  # phase-1 batches skipped
+    assert cached[0].stat().st_mtime_ns == written
+
+    again = _smoke(0)
+    assert again.fit_and_test()["last"] == first_metrics  # loaded or trained: the same run
+    assert again.model.ae_cached
+
+    _smoke(1).fit_and_test()
+    assert len(list((tmp_path / "runs" / "vad_distill" / "ae_cache").glob("*.pt"))) == 2

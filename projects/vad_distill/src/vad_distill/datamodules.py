@@ -5,7 +5,9 @@ folder and read back by the same :class:`~vad_distill.data.TeacherMapDataset`.""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -59,6 +61,14 @@ class _MapDataModule(pl.LightningDataModule):
     @property
     def test_video_names(self) -> list[str]:
         return self.datasets["test"].videos
+
+    def settings(self) -> dict[str, Any]:
+        """What the training batches depend on (part of the phase-1 cache key)."""
+        return {
+            "image_size": list(self.image_size),
+            "official_transpose": self.official_transpose,
+            "loader": asdict(self.loader),
+        }
 
     def setup(self, stage: str | None = None) -> None:
         self._build()
@@ -121,6 +131,9 @@ class FastAedDataModule(_MapDataModule):
         self.test_layout = MapLayout(
             base / test_frames, {k: base / v for k, v in test_teachers.items()}, base / test_labels
         )
+
+    def settings(self) -> dict[str, Any]:
+        return {**super().settings(), "train_frames": str(self.train_layout.frames)}
 
 
 def _write_video(root: Path, video: SyntheticVideo | tuple[str, np.ndarray]) -> None:
@@ -196,6 +209,10 @@ class ShapesVADDataModule(_MapDataModule):
     @property
     def teachers(self) -> tuple[str, ...]:
         return TEACHERS
+
+    def settings(self) -> dict[str, Any]:
+        benchmark = {**asdict(self.config), "pseudo_anomalies": self.pseudo_anomalies}
+        return {**super().settings(), "benchmark": benchmark, "folds": self.folds}
 
     def _build(self) -> None:
         if self.datasets:

@@ -5,10 +5,20 @@ Manual optimisation reproduces the released update order per batch (spec §4.2).
 auto-encoder's and the student's steps go through Lightning's optimiser wrappers, so
 ``trainer.global_step`` counts student (or auto-encoder) updates; the discriminators are stepped
 on the bare torch optimisers.
+
+Phase 2 starts from the run's seed again (the torch generator is reseeded at the hand-over), so
+what it does does not depend on how many random numbers phase 1 drew; with ``ae_cache`` a run
+whose phase 1 was made before (same settings, data, seed and code) loads those weights, skips
+its phase-1 epochs and then trains exactly as if it had run them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -20,6 +30,8 @@ from torch import nn
 from shared.classification import checked_optimizer, log_training_terms
 from shared.errors import ConfigError, check_range
 from shared.optim import LRSchedulerCallable, OptimizerCallable
+from shared.paths import runs_root
+from shared.provenance import code_fingerprint
 from shared.vad.evaluation import PostProcess
 from shared.vad.evaluator import PixelMaps, VideoEvaluator
 from shared.vad.metrics import MacroConvention
@@ -36,6 +48,7 @@ from vad_distill.optim import OfficialAdam, OfficialAdamAE, OfficialStepLR
 from vad_distill.scoring import evaluation_scores, frame_scores, pixel_maps
 
 Phase = Literal["autoencoder", "distill"]
+AE_CACHE_FORMAT = 1  # bump when what a cached phase-1 file holds changes
 
 
 def phase_for_epoch(epoch: int, ae_epochs: int) -> Phase:
@@ -64,6 +77,11 @@ class VadDistill(pl.LightningModule):
         start_adv_epoch: first phase-2 epoch (0-based) with the adversarial term (official 0).
         ae_epochs: phase-1 epochs before distillation (0: none in this run).
         pretrained_ae: a phase-1 checkpoint to hand over instead of (or before) phase 1.
+        ae_cache: keep the phase-1 weights in ``<runs root>/vad_distill/ae_cache/<key>.pt``,
+            ``key`` a hash of everything phase 1 depends on (the network preset, ``ae_epochs``,
+            the auto-encoder's optimiser and schedule, the training data's settings, the
+            trainer's batch limits, the seed and the project's code); a run with the same key
+            loads them and skips its phase-1 epochs. An existing file is never rewritten.
         optimizer: the student's optimiser.
         ae_optimizer: the auto-encoder's optimiser.
         discriminator_optimizer: each discriminator's optimiser (no schedule, as released).
@@ -90,6 +108,7 @@ class VadDistill(pl.LightningModule):
         start_adv_epoch: int = 0,
         ae_epochs: int = 0,
         pretrained_ae: str | None = None,
+        ae_cache: bool = False,
         optimizer: OptimizerCallable = OfficialAdam,
         ae_optimizer: OptimizerCallable = OfficialAdamAE,
         discriminator_optimizer: OptimizerCallable = OfficialAdam,
@@ -136,6 +155,10 @@ class VadDistill(pl.LightningModule):
         self.discriminators = nn.ModuleList(StageDiscriminator() for _ in teachers)
         self._guard_heads()
         self.handed_over = False
+        self.ae_cache_file: Path | None = None
+        self.ae_cached = False  # phase-1 weights were loaded from the cache: skip its epochs
+        self.ae_settings: dict[str, Any] = {}
+        self.run_seed = 0
         if pretrained_ae is not None:
             self.autoencoder.load_state_dict(load_autoencoder_weights(pretrained_ae))
         self.post = PostProcess(filter_support, filter_sigma)
@@ -155,12 +178,71 @@ class VadDistill(pl.LightningModule):
                     head[2].bias.fill_(self.hparams.head_bias)
 
     def start_distillation(self) -> None:
-        """Hand the phase-1 backbone to the student (once), then re-apply the head guard."""
+        """Once: cache the phase-1 weights (``ae_cache``), hand the phase-1 backbone to the
+        student, re-apply the head guard and reseed the torch generator with the run's seed."""
+        if self.handed_over:
+            return
         pretrained = self.hparams.ae_epochs > 0 or self.hparams.pretrained_ae is not None
-        if pretrained and not self.handed_over:
+        if self.ae_cache_file is not None and not self.ae_cached:
+            self._write_ae_cache(self.ae_cache_file)
+        if pretrained:
             hand_over(self.autoencoder, self.student)
             self._guard_heads()
+        torch.manual_seed(self.run_seed)
         self.handed_over = True
+
+    # ----------------------------------------------------------- phase-1 cache
+    def ae_cache_settings(self) -> dict[str, Any]:
+        """What phase 1 depends on (the cache key); call once the optimisers exist."""
+        trainer, data = self.trainer, self.trainer.datamodule
+        optimizer = self.optimizers()[0].optimizer
+        schedules = self.lr_schedulers()
+        schedule = schedules[0] if isinstance(schedules, list) else schedules
+        return {
+            "format": AE_CACHE_FORMAT,
+            "code": code_fingerprint("vad_distill"),
+            "seed": self.run_seed,
+            "network": asdict(self.config),
+            "ae_epochs": self.hparams.ae_epochs,
+            "optimizer": [type(optimizer).__name__, optimizer.defaults],
+            "schedule": None if schedule is None else [
+                type(schedule).__name__,
+                {k: v for k, v in schedule.state_dict().items() if not k.startswith("_")},
+            ],
+            "data": data.settings(),
+            "trainer": [trainer.limit_train_batches, trainer.accumulate_grad_batches],
+        }  # fmt: skip
+
+    @staticmethod
+    def ae_cache_path(settings: dict[str, Any]) -> Path:
+        """``<runs root>/vad_distill/ae_cache/<hash of settings>.pt``."""
+        text = json.dumps(settings, sort_keys=True, default=str)
+        key = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return runs_root() / "vad_distill" / "ae_cache" / f"{key}.pt"
+
+    def _write_ae_cache(self, path: Path) -> None:
+        if path.exists():  # made meanwhile by another run with the same key: never rewritten
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {"settings": self.ae_settings, "model_weights": self.autoencoder.state_dict()}
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save(state, temporary)
+        os.replace(temporary, path)
+
+    def on_fit_start(self) -> None:
+        self.run_seed = torch.initial_seed()
+        if not (self.hparams.ae_cache and self.hparams.ae_epochs > 0) or self.handed_over:
+            return
+        self.ae_settings = self.ae_cache_settings()
+        self.ae_cache_file = self.ae_cache_path(self.ae_settings)
+        if self.ae_cache_file.is_file():
+            stored = torch.load(self.ae_cache_file, map_location="cpu", weights_only=True)
+            self.autoencoder.load_state_dict(stored["model_weights"])
+            self.ae_cached = True
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> int | None:
+        """-1 (Lightning: skip the rest of the epoch) in phase 1 when its weights were cached."""
+        return -1 if self.ae_cached and self.phase == "autoencoder" else None
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["handed_over"] = self.handed_over
@@ -204,7 +286,7 @@ class VadDistill(pl.LightningModule):
 
     def on_train_epoch_end(self) -> None:
         schedules = self.lr_schedulers()
-        if schedules:
+        if schedules and not (self.ae_cached and self.phase == "autoencoder"):
             schedules[0 if self.phase == "autoencoder" else 1].step()
 
     # --------------------------------------------------------------- training
