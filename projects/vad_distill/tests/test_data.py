@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 import torch
 from vad_distill.data import MapLayout, TeacherMapDataset, check_teachers
+from vad_distill.datamodules import pseudo_anomalous
 from vad_distill.fixtures import TEACHERS, frame_value, teacher_maps, write_fast_aed
 from vad_distill.teachers.maps import write_maps
 
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError
 from shared.errors import ConfigError
+from shared.vad.shapes import ShapesVADConfig, generate
 
 
 def _layout(paths, split="test"):
@@ -121,3 +123,19 @@ def test_teacher_count_differing_from_the_config():
     check_teachers(("a", "b"), ("a", "b"), "data teachers")
     with pytest.raises(ConfigError, match=r"3 teachers.*the 2 teachers"):
         check_teachers(("a", "b", "c"), ("a", "b"), "data teachers")
+
+
+def test_pseudo_anomalous_videos_change_one_window_of_a_copy():
+    """The demo's pseudo-anomalies (a departure, configs/default.yaml only): copies of the
+    training videos with one pasted shape over at most 20 consecutive frames; the source videos
+    are left as they were."""
+    videos = generate(ShapesVADConfig(frames=40, train_videos=2, test_videos=1))["train"]
+    before = [v.frames.copy() for v in videos]
+    pseudo = pseudo_anomalous(videos, 3, seed=0)
+    assert [name for name, _ in pseudo] == ["pseudo_00", "pseudo_01", "pseudo_02"]
+    for index, (_, frames) in enumerate(pseudo):
+        source = before[index % len(videos)]
+        changed = np.flatnonzero((frames != source).any(axis=tuple(range(1, frames.ndim))))
+        assert 0 < len(changed) <= 20 and changed[-1] - changed[0] < 20
+    assert all(np.array_equal(v.frames, b) for v, b in zip(videos, before, strict=True))
+    assert pseudo_anomalous(videos, 0, seed=0) == []
