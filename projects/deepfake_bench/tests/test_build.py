@@ -58,6 +58,11 @@ def test_an_unfinished_build_is_not_overwritten_silently(tmp_path, monkeypatch):
     monkeypatch.setenv("OVERWRITE", "1")
     assert (build(config, str(tmp_path)) / "COMPLETE").is_file()
     assert not (folder / "partial.png").exists()
+    # a complete build is reused even under OVERWRITE=1 (the flag of `make reproduce-<name>
+    # OVERWRITE=1`, which replaces results, not a deterministic cache): no second build
+    stamp = (folder / "COMPLETE").stat().st_mtime_ns
+    assert build(config, str(tmp_path)) == folder
+    assert (folder / "COMPLETE").stat().st_mtime_ns == stamp
 
 
 def test_a_new_real_source_is_test_only_and_leaves_other_hashes_alone(tmp_path):
