@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 import torch
 from vad_distill.model import StageDiscriminator, Student, preset
+from vad_distill.official import official_module, official_student
 
 REPO = os.environ.get("OFFICIAL_REPO")
 pytestmark = pytest.mark.skipif(
@@ -19,25 +19,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _official(relative: str, name: str):
-    spec = importlib.util.spec_from_file_location(name, Path(REPO) / relative)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @torch.no_grad()
 def test_student_and_discriminator_match_the_official_modules():
     torch.manual_seed(0)
-    official = _official("vit_pytorch/cytran.py", "official_cytran").CyTran(
-        input_nc=9, output_nc=1, n_downsampling=4, depth=5, heads=5
-    )
+    official = official_student(REPO)
     ours = Student(preset("avenue_640x360"))
     ours.load_state_dict(official.state_dict(), strict=True)
     x = torch.randn(2, 9, 160, 96)
     for a, b in zip(official.eval()(x), ours.eval()(x), strict=True):
         assert torch.equal(a, b)
-    disc = _official("networks/StageDiscriminator.py", "official_disc").StageDiscriminator(1)
+    disc = official_module(
+        REPO, "networks/StageDiscriminator.py", "official_disc"
+    ).StageDiscriminator(1)
     mine = StageDiscriminator()
     mine.load_state_dict(disc.state_dict(), strict=True)
     maps = (torch.rand(3, 1, 16, 16), torch.rand(3, 1, 4, 4), torch.rand(3, 1))
