@@ -19,6 +19,7 @@ from shared.results import Results
 from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 from shared.vad.baselines import BASELINES, evaluate_baseline
 from shared.vad.evaluation import PostProcess
+from shared.vad.figures import plot_frame_scores
 from shared.vad.shapes import VERSION, generate
 
 METHOD = "SD-MAE"
@@ -73,24 +74,11 @@ def measure(run: Run) -> dict[str, Any]:
 
 def plot_scores(records: Records, path: Path) -> Path:
     """Filtered frame scores (min-max scaled for display) against the ground truth of video 0."""
-    plt = pyplot()
-
     method = records[METHOD, 0].arrays
     curves = {"SD-MAE (demo scorer)": method["scores"]}
     curves |= {name: records[f"baseline: {name}", 0].arrays["scores"] for name in BASELINES}
-    labels, post = method["labels"], PostProcess()
-    fig, ax = plt.subplots(figsize=(8, 2.8))
-    ax.fill_between(np.arange(len(labels)), 0, labels, color="0.85", step="mid", label="anomalous")
-    for name, raw in curves.items():
-        filtered = post(raw)
-        span = filtered.max() - filtered.min() or 1.0
-        ax.plot((filtered - filtered.min()) / span, label=name, lw=1.2)
-    ax.set(xlabel="frame", ylabel="score (scaled)", title=f"ShapesVAD v{VERSION}, test video 0")
-    ax.legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    title = f"ShapesVAD v{VERSION}, test video 0"
+    return plot_frame_scores(curves, method["labels"], PostProcess(), path, title)
 
 
 def plot_maps(records: Records, path: Path) -> Path:

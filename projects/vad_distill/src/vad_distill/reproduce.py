@@ -22,11 +22,12 @@ import numpy as np
 import torch
 
 from shared.bench import throughput
-from shared.plots import plot_metric, pyplot
+from shared.plots import plot_metric
 from shared.results import CellView, Results
 from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 from shared.vad.baselines import BASELINES, evaluate_baseline
 from shared.vad.evaluation import PostProcess, frame_metrics
+from shared.vad.figures import plot_frame_scores
 from shared.vad.shapes import VERSION, generate
 
 OFFICIAL = "official adversarial mode"  # the default config's arm (its records' folder)
@@ -227,8 +228,6 @@ VIEWS = (
 def plot_scores(records: Records, path: Path) -> Path:
     """Filtered frame scores (min-max scaled for display) against the ground truth of test
     video 0: the student (official, seed 0), the teachers' sum and the baselines."""
-    plt = pyplot()
-
     data = records[OFFICIAL, 0].arrays
     curves = {
         "student MIX": data["curve/MIX"],
@@ -236,19 +235,8 @@ def plot_scores(records: Records, path: Path) -> Path:
         "teachers' sum": data["curve/teachers"],
     }
     curves |= {name: records[f"baseline: {name}", 0].arrays["scores"] for name in BASELINES}
-    labels = data["labels"]
-    fig, ax = plt.subplots(figsize=(8, 2.8))
-    ax.fill_between(np.arange(len(labels)), 0, labels, color="0.85", step="mid", label="anomalous")
-    for name, raw in curves.items():
-        filtered = DEMO_POST(raw)
-        span = filtered.max() - filtered.min() or 1.0
-        ax.plot((filtered - filtered.min()) / span, label=name, lw=1.2)
-    ax.set(xlabel="frame", ylabel="score (scaled)", title=f"ShapesVAD v{VERSION}, test video 0")
-    ax.legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    title = f"ShapesVAD v{VERSION}, test video 0"
+    return plot_frame_scores(curves, data["labels"], DEMO_POST, path, title)
 
 
 def figures(results: Results, records: Records, out: Path) -> list[Path]:
