@@ -50,7 +50,7 @@ def tiny_backbone(config: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", ["default", "smoke"])
+@pytest.mark.parametrize("name", ["default", "smoke", "unet"])
 def test_embedded_configs_train_on_a_small_rendered_set(name, tmp_path, monkeypatch):
     monkeypatch.setenv("RUNS_ROOT", str(tmp_path / "runs"))
     render = (

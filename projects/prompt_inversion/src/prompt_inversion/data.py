@@ -10,6 +10,7 @@ from the easy-first prefix of its stage (see :mod:`prompt_inversion.curriculum`)
 
 from __future__ import annotations
 
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,7 +86,9 @@ class Curriculum:
     Args:
         history: the ``cosine_history.npz`` that :class:`prompt_inversion.callbacks.CosineHistory`
             wrote in that run's folder (same data, same split); a relative path is read from
-            ``<runs root>/prompt_inversion/`` (e.g. ``vit_vanilla/version_0/cosine_history.npz``).
+            ``<runs root>/prompt_inversion/`` (e.g. ``vit_vanilla/version_0/cosine_history.npz``);
+            ``{seed}`` in it stands for this run's seed (Lightning's ``PL_GLOBAL_SEED``), so that
+            seeded runs read the history of the run of the same seed.
         model: whose official weights and first stage to use (``vit``, ``swin``, ``clip``,
             ``unet``) unless ``weights`` / ``start_stage`` are given.
         weights: one weight per recorded epoch, later epochs weighing more.
@@ -264,7 +267,7 @@ class DiffusionDBDataModule(pl.LightningDataModule):
 
     def curriculum_order(self) -> np.ndarray:
         """Training indices easy first, from the recorded history of the same training set."""
-        path = Path(self.curriculum.history).expanduser()
+        path = Path(self.history_path()).expanduser()
         if not path.is_absolute():
             path = runs_root() / "prompt_inversion" / path
         if not path.is_file():
@@ -287,6 +290,19 @@ class DiffusionDBDataModule(pl.LightningDataModule):
                 f"{record['cosines'].shape[1]} weights, one per epoch recorded in {path.name}",
             )
         return easy_first(difficulty_scores(record["cosines"], weights))
+
+    def history_path(self) -> str:
+        """The history file named by the config, ``{seed}`` replaced by the run's seed."""
+        text = self.curriculum.history
+        if "{seed}" not in text:
+            return text
+        if (seed := os.environ.get("PL_GLOBAL_SEED")) is None:
+            raise ConfigError(
+                "data.init_args.curriculum.history",
+                text,
+                "a path without {seed}, or a run seeded through `seed_everything`",
+            )
+        return text.replace("{seed}", seed)
 
     def train_size(self, epoch: int) -> int:
         count = len(self.datasets["train"])

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from PIL import Image, ImageDraw, ImageFilter
 
 from prompt_inversion.diffusiondb import METADATA_COLUMNS
+from shared.errors import ConfigError
 
 COLOURS = {
     "red": (220, 30, 30), "green": (30, 170, 50), "blue": (40, 70, 220),
@@ -147,6 +148,9 @@ class RenderSettings:
         parts: DiffusionDB parts the images are spread over.
         size: the shorter side in pixels; a third of the images are 5:4 landscape.
         seed: the seed of prompts and drawings.
+        mismatch: the share of images drawn from another scene than their prompt's, the
+            rendered stand-in for DiffusionDB images that do not show their prompt (the label
+            noise the curriculum orders by); their names go to ``MISMATCHED_FILE``.
     """
 
     prompts: int = 600
@@ -154,10 +158,39 @@ class RenderSettings:
     parts: int = 4
     size: int = 48
     seed: int = 0
+    mismatch: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.mismatch < 1.0:
+            raise ConfigError("data.init_args.render.mismatch", self.mismatch, "a share in [0, 1)")
 
     @property
     def folder_name(self) -> str:
-        return f"rendered-p{self.prompts}x{self.images_per_prompt}-parts{self.parts}-{self.size}px-s{self.seed}"
+        noise = f"-mm{self.mismatch:g}" if self.mismatch else ""
+        return (
+            f"rendered-p{self.prompts}x{self.images_per_prompt}-parts{self.parts}-"
+            f"{self.size}px-s{self.seed}{noise}"
+        )
+
+
+MISMATCHED_FILE = "mismatched_images.json"
+"""The renderer's ground truth beside ``metadata.parquet`` (not part of DiffusionDB's format):
+the names of the images drawn from another scene than their prompt's."""
+
+
+def mismatched_scenes(items: list[Scene], settings: RenderSettings) -> dict[int, Scene]:
+    """Item index -> the scene drawn instead (another colour and another shape), for
+    ``round(mismatch * len(items))`` items; their own random stream, so ``mismatch=0`` renders
+    exactly the set without it."""
+    rng = np.random.default_rng([settings.seed, 1])
+    count = round(settings.mismatch * len(items))
+    drawn = {}
+    for index in sorted(rng.choice(len(items), size=count, replace=False).tolist()):
+        scene = random_scene(rng)
+        while scene.colour == items[index].colour or scene.shape == items[index].shape:
+            scene = random_scene(rng)
+        drawn[index] = scene
+    return drawn
 
 
 def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
@@ -169,6 +202,8 @@ def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
         scenes.setdefault(scene.prompt, scene)
     items = [s for s in scenes.values() for _ in range(settings.images_per_prompt)]
     order = rng.permutation(len(items))
+    drawn_instead = mismatched_scenes(items, settings)
+    mismatched = []
     per_part = -(-len(items) // settings.parts)
     (root / "images").mkdir(parents=True, exist_ok=True)
     rows: dict[str, list] = {name: [] for name in METADATA_COLUMNS}
@@ -183,7 +218,10 @@ def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
                 width = round(settings.size * 1.25) if k % 3 == 0 else settings.size
                 name = f"{uuid.UUID(bytes=rng.bytes(16), version=4)}.png"
                 buffer = io.BytesIO()
-                render(scene, width, settings.size, rng).save(buffer, format="PNG")
+                shown = drawn_instead.get(int(index), scene)
+                render(shown, width, settings.size, rng).save(buffer, format="PNG")
+                if shown is not scene:
+                    mismatched.append(name)
                 archive.writestr(name, buffer.getvalue())
                 seed, cfg, sampler = int(rng.integers(2**32)), 7.0, SAMPLERS[k % len(SAMPLERS)]
                 entries[name] = {"p": scene.prompt, "se": seed, "c": cfg, "st": 50, "sa": sampler}
@@ -198,5 +236,6 @@ def write_rendered_diffusiondb(root: Path, settings: RenderSettings) -> Path:
             for (n, t), v in zip(METADATA_COLUMNS.items(), rows.values(), strict=True)
         }
     )
-    pq.write_table(table, root / "metadata.parquet")
+    (root / MISMATCHED_FILE).write_text(json.dumps(sorted(mismatched)) + "\n")
+    pq.write_table(table, root / "metadata.parquet")  # last: its presence marks a complete set
     return root
