@@ -13,6 +13,7 @@ from prompt_inversion.curriculum import WEIGHTS
 from prompt_inversion.data import DiffusionDBDataModule
 from prompt_inversion.model import BACKBONES
 from prompt_inversion.predict import load_model
+from prompt_inversion.predictions import PREDICTIONS_FILE, read_predictions
 from prompt_inversion.testing import write_diffusiondb
 
 from shared.cli import ReproCLI
@@ -92,6 +93,9 @@ def test_paper_configs_train_shrunk(config, fixture_root, tmp_path, monkeypatch)
         model = config.stem.split("_")[0]
         record = np.load(Path(cli.trainer.log_dir) / "cosine_history.npz")
         assert record["cosines"].shape[1] == len(WEIGHTS[model])
+    saved = read_predictions(Path(cli.trainer.log_dir) / PREDICTIONS_FILE)  # for the ensemble
+    assert saved["test_embeddings"].shape == (len(cli.datamodule.datasets["test"]), 384)
+    assert len(saved["train_stems"]) == len(cli.datamodule.datasets["train"])
     if config.stem.startswith("unet"):  # the white-box classifier reads the unit embedding
         assert cli.model.net.classifier_input == "normalized"
     if config.stem == "unet_vocab":  # predict rebuilds the white-box model from its checkpoint

@@ -110,3 +110,25 @@ def test_every_curriculum_arm_reads_the_history_its_seed_recorded_first(model):
     assert reproduce.VANILLA not in arms["+ vocabulary"].overrides + arms["+ both"].overrides
     order = [a.key for a, seed in reproduce.SWEEP.jobs() if seed == 0]
     assert order.index(f"{model} + vocabulary") < order.index(f"{model} + curriculum")
+
+
+def test_the_ensemble_arms_combine_the_seeds_filed_both_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("RUNS_ROOT", str(tmp_path / "runs"))
+    rows = {"vit + both": [[1.0, 0.0], [0.0, 1.0]], "unet + both": [[0.0, 1.0], [1.0, 0.0]]}
+    train = np.eye(2)[[0, 1] * 5]
+    for key, test in rows.items():
+        path = reproduce.filed(reproduce.PREDICTIONS_FOLDER, key, seed=1)
+        path.parent.mkdir(parents=True)
+        np.savez(path, test_embeddings=np.asarray(test), test_targets=np.eye(2)[[0, 0]],
+                 test_stems=np.asarray(["a", "b"]), train_embeddings=train, train_targets=train,
+                 train_stems=np.asarray([f"t{i}" for i in range(10)]))  # fmt: skip
+    assert path == tmp_path / "runs/prompt_inversion/reproduce-predictions/unet-both/seed1.npz"
+    arms = [a for a in reproduce.SWEEP.arms if a.setting == reproduce.ENSEMBLE_SETTING]
+    assert [a.method for a in arms] == list(reproduce.ENSEMBLE_ARMS)
+    assert all(not a.train and a.seeds == reproduce.UNET_SEEDS for a in arms)
+    run = SimpleNamespace(arm=arms[0], seed=1)
+    # ViT 0.2 and U-Net 0.4: rows [0.2, 0.4] / 0.6 and [0.4, 0.2] / 0.6 against [1, 0]
+    measured = reproduce.measure(run)["last/test/cosine"]
+    assert measured == pytest.approx(3 / (2 * np.sqrt(5)))
+    with pytest.raises(ConfigError, match=r"kernel\.clusters"):  # 192 centres, 10 images
+        reproduce.measure(SimpleNamespace(arm=arms[1], seed=1))

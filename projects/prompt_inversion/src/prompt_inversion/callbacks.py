@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytorch_lightning as pl
-import torch
 import torch.nn.functional as F
 
+from prompt_inversion.predictions import embed
 from shared.errors import ConfigError
 
 HISTORY_FILE = "cosine_history.npz"
@@ -44,16 +44,9 @@ class CosineHistory(pl.Callback):
                 f"epochs below trainer.max_epochs ({trainer.max_epochs})",
             )
 
-    @torch.no_grad()
     def record(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> np.ndarray:
-        was_training = pl_module.training
-        pl_module.eval()
-        cosines = []
-        for images, targets, _, _ in trainer.datamodule.history_dataloader():
-            embedding = pl_module(images.to(pl_module.device))[0]
-            cosines.append(F.cosine_similarity(embedding, targets.to(embedding), dim=1).cpu())
-        pl_module.train(was_training)
-        return torch.cat(cosines).numpy()
+        embeddings, targets = embed(pl_module, trainer.datamodule.history_dataloader())
+        return F.cosine_similarity(embeddings, targets, dim=1).numpy()
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.current_epoch in self.epochs and not trainer.sanity_checking:

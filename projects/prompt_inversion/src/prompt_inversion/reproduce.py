@@ -11,7 +11,9 @@ by. Two baselines that train nothing, then the paper's four variants for one bla
 cosine history that the same seed's run without it recorded (vanilla for + curriculum,
 + vocabulary for + both); ``measure`` files each history under
 ``<runs root>/prompt_inversion/reproduce-histories/<arm>/seed<k>.npz`` and scores how well its
-ranking puts the mismatched images last (the renderer's ground truth).
+ranking puts the mismatched images last (the renderer's ground truth). Last, per seed, the
+paper's weighted ensemble of the two "+ both" models (official weights), with and without the
+v1 kernel step, from the predictions each run saved (``reproduce-predictions/``).
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ from prompt_inversion.curriculum import (
     easy_first,
     stage_sizes,
 )
+from prompt_inversion.ensemble import OFFICIAL_WEIGHTS, KernelStep, combine
 from prompt_inversion.figures import plot_difficulty
+from prompt_inversion.predictions import PREDICTIONS_FILE
 from prompt_inversion.render import MISMATCHED_FILE
 from shared.paths import runs_root
 from shared.plots import plot_metric
 from shared.results import Results
 from shared.sweep import Arm, Metric, Records, Run, Sweep, run
 
-HISTORY_FOLDER = "reproduce-histories"
+HISTORY_FOLDER, PREDICTIONS_FOLDER = "reproduce-histories", "reproduce-predictions"
 NOISY = "reproduce/noisy_data.yaml"
 VANILLA = "--model.init_args.objective=vanilla"
 METRIC = Metric("last/test/cosine", "mean test cosine x 100", scale=100.0, limits=(-100.0, 100.0))
@@ -53,8 +57,25 @@ BASELINES = "rendered DiffusionDB, 25 % mismatched · no training"
 BASELINE_ARMS = {"mean training embedding": "mean", "nearest training image (pixels)": "nearest"}
 
 
-def history_path(arm: Arm, seed: int) -> Path:
-    return runs_root() / "prompt_inversion" / HISTORY_FOLDER / arm.slug / f"seed{seed}.npz"
+ENSEMBLE_SETTING = (
+    "rendered DiffusionDB, 25 % mismatched · ViT + U-Net, both + both, official weights 0.2 / 0.4"
+)
+ENSEMBLE_MEMBERS = {"vit_images": "vit + both", "unet": "unet + both"}
+KERNEL = KernelStep(clusters=192)  # a tenth of the 1,920 training images (official: 10,000)
+ENSEMBLE_ARMS = {"weighted ensemble": None, "weighted ensemble + kernel step": KERNEL}
+
+
+def filed(folder: str, key: str, seed: int) -> Path:
+    """Where the reproduction files arm ``key``'s history or predictions of ``seed``."""
+    slug = Arm(key).slug
+    return runs_root() / "prompt_inversion" / folder / slug / f"seed{seed}.npz"
+
+
+def file_copy(run: Run, name: str, folder: str) -> Path:
+    target = filed(folder, run.arm.key, run.seed)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(run.run_dir / name, target)
+    return target
 
 
 def model_arms(model: str, base: str, seeds: tuple[int, ...]) -> list[Arm]:
@@ -95,11 +116,7 @@ def history_measures(run: Run) -> dict[str, Any]:
     """File the run's history for the curriculum runs and score its easy-first ranking: the
     AUROC of the difficulty score for matched vs mismatched training images (1 = every
     mismatched image ranked last) and the mismatched share of the first stage's prefix."""
-    source = run.run_dir / HISTORY_FILE
-    target = history_path(run.arm, run.seed)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    record = np.load(source)
+    record = np.load(file_copy(run, HISTORY_FILE, HISTORY_FOLDER))
     datamodule = run.datamodule
     mismatched = set(json.loads((datamodule.root / MISMATCHED_FILE).read_text()))
     is_mismatched = np.array([f"{stem}.png" in mismatched for stem in record["stems"]])
@@ -120,10 +137,22 @@ def model_of(arm: Arm) -> str:
     return arm.key.split()[0]
 
 
+def ensemble_cosines(run: Run) -> dict[str, float]:
+    """The ensemble of the seed's "+ both" runs, scored on the test set."""
+    members = {
+        name: filed(PREDICTIONS_FOLDER, key, run.seed) for name, key in ENSEMBLE_MEMBERS.items()
+    }
+    result = combine(members, OFFICIAL_WEIGHTS, ENSEMBLE_ARMS[run.arm.method])
+    return {"last/test/cosine": result.cosines[list(result.cosines)[-1]]}
+
+
 def measure(run: Run) -> dict[str, Any]:
+    if run.arm.method in ENSEMBLE_ARMS:
+        return ensemble_cosines(run)
     if not run.arm.train:
         cosines = baseline_cosines(run.datamodule)
         return {"last/test/cosine": cosines[BASELINE_ARMS[run.arm.method]]}
+    file_copy(run, PREDICTIONS_FILE, PREDICTIONS_FOLDER)
     if (run.run_dir / HISTORY_FILE).is_file():
         return history_measures(run)
     return {}
@@ -199,6 +228,10 @@ SWEEP = Sweep(
         ),
         *model_arms("vit", "default.yaml", SEEDS),
         *model_arms("unet", "unet.yaml", UNET_SEEDS),
+        *(
+            Arm(method, (), seeds=UNET_SEEDS, setting=ENSEMBLE_SETTING, train=False)
+            for method in ENSEMBLE_ARMS
+        ),
     ),
     seeds=SEEDS,
     metrics=(METRIC,),
