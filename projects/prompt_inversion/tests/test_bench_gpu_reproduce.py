@@ -5,14 +5,28 @@ from prompt_inversion import bench, gpu_check
 from prompt_inversion.losses import joint_loss
 
 
-def test_bench_declares_targets_training_and_predict():
+def test_bench_declares_targets_every_family_and_predict():
     names = [b.name for b in bench.benchmarks()]
-    assert (
-        len(names) == 4 and any("uncached" in n for n in names) and any("cache" in n for n in names)
-    )
-    assert bench.default_backbone().name == "vit"
-    step = bench.train_step()
-    step()  # one real step of the default model
+    assert len(names) == 7 and any("uncached" in n for n in names)
+    assert [n for n in names if n.startswith("train step")] == [
+        f"train step, {family} (32 px, batch 64), joint loss" for family in bench.FAMILIES
+    ]
+    built = {family: backbone().name for family, backbone in bench.FAMILIES.items()}
+    assert sorted(built.values()) == ["clip_mlp", "swin", "unet", "vit"]
+
+
+def test_each_family_step_trains_its_head_and_keeps_frozen_parts_frozen(monkeypatch):
+    monkeypatch.setattr(bench, "BATCH", 4)
+    build = bench.model_of
+    for family in bench.FAMILIES:
+        model = build(bench.FAMILIES[family]())
+        monkeypatch.setattr(bench, "model_of", lambda backbone, model=model: model)
+        before = model.classifier.weight.detach().clone()
+        frozen = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
+        bench.train_step(family)()
+        assert not torch.equal(model.classifier.weight, before), family
+        assert all(torch.equal(p, frozen[n]) for n, p in model.named_parameters() if n in frozen)
+    assert len(frozen) == 32  # the last family, CLIP + MLP: its tower's weights
 
 
 def test_the_gpu_loss_splits_targets_and_labels():
