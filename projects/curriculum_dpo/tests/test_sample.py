@@ -27,3 +27,13 @@ def test_grid_of_base_and_lora_rows(tmp_path) -> None:
     from PIL import Image
 
     assert Image.open(out).size == (2 * 8 + 3, 2 * 8 + 3)  # 2 × 2 tiles, 1 px padding
+
+
+def test_the_lcm_sampler_draws_other_samples_from_the_same_seeds(tmp_path) -> None:
+    unet = add_lora(load_base("toy-smoke").unet, "lcm", rank=2)
+    save_lora(unet, tmp_path / "lora")  # B = 0: the LoRA rows equal the base rows
+    ddim = render("toy-smoke", tmp_path / "lora", ["red"], per_prompt=1, steps=2)
+    lcm = render("toy-smoke", tmp_path / "lora", ["red"], per_prompt=1, steps=2, sampler="lcm")
+    assert lcm.shape == ddim.shape == (2, 3, 8, 8)
+    assert torch.allclose(lcm[0], lcm[1], atol=1e-5)
+    assert not torch.allclose(lcm[0], ddim[0])  # LCM steps, not DDIM's

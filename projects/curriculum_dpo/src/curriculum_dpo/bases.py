@@ -6,10 +6,11 @@ folder (``stabilityai/stable-diffusion-2-1-base``, ``runwayml/stable-diffusion-v
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 
-from curriculum_dpo.sampling import ddim_sample, to_images, to_model_space
+from curriculum_dpo.sampling import ddim_sample, lcm_sample, to_images, to_model_space
 from curriculum_dpo.toy import TOY_BASES
 from shared.diffusion import (
     DiffusionParts,
@@ -21,19 +22,24 @@ from shared.diffusion import (
     load_unet,
 )
 
+SamplerName = Literal["ddim", "lcm"]  # guided DDIM (Stable Diffusion), LCM multistep (consistency)
 
-def load_base(name: str, field: str = "model.base") -> DiffusionParts:
-    """The parts of base ``name``; the toy models have no VAE (``vae is None``: pixel space)."""
+
+def load_base(
+    name: str, field: str = "model.base", dtype: torch.dtype | None = None
+) -> DiffusionParts:
+    """The parts of base ``name`` (in ``dtype``; ``None``: as stored); the toy models have no VAE
+    (``vae is None``: pixel space)."""
     if name in TOY_BASES:
         folder = TOY_BASES[name].build()
         return DiffusionParts(
             tokenizer=load_tokenizer(folder, field=field),
-            text_encoder=load_text_encoder(folder, field=field),
+            text_encoder=load_text_encoder(folder, field=field, dtype=dtype),
             vae=None,
-            unet=load_unet(folder, field=field),
+            unet=load_unet(folder, field=field, dtype=dtype),
             noise_scheduler=load_noise_scheduler(folder, field=field),
         )
-    return load_parts(name, field=field)
+    return load_parts(name, field=field, dtype=dtype)
 
 
 def freeze(parts: DiffusionParts) -> DiffusionParts:
@@ -76,19 +82,17 @@ def sample_images(
     steps: int,
     guidance: float,
     generator: torch.Generator,
+    sampler: SamplerName = "ddim",
 ) -> torch.Tensor:
-    """Images in [0, 1] of ``prompts`` from ``unet`` (the base or the fine-tuned one) with
-    guided DDIM, through the VAE when the base has one."""
+    """Images in [0, 1] of ``prompts`` from ``unet`` (the base or the fine-tuned one) by guided
+    DDIM or, for a consistency model, LCM sampling, through the VAE when the base has one."""
     context = encode_prompts(parts.tokenizer, parts.text_encoder, list(prompts))
-    uncond = encode_prompts(parts.tokenizer, parts.text_encoder, [""])
-    x = ddim_sample(
-        unet,
-        parts.noise_scheduler,
-        context,
-        uncond,
-        shape=sample_shape(parts),
-        steps=steps,
-        guidance=guidance,
-        generator=generator,
-    )
+    settings = {"shape": sample_shape(parts), "steps": steps, "guidance": guidance}
+    if sampler == "lcm":
+        x = lcm_sample(unet, parts.noise_scheduler, context, **settings, generator=generator)
+    else:
+        uncond = encode_prompts(parts.tokenizer, parts.text_encoder, [""])
+        x = ddim_sample(
+            unet, parts.noise_scheduler, context, uncond, **settings, generator=generator
+        )
     return decode(parts, x)

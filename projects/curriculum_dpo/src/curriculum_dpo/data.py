@@ -38,6 +38,7 @@ from curriculum_dpo.stage1 import (
     save_scores,
     score_images,
 )
+from shared.errors import ConfigError
 from shared.paths import data_root
 
 
@@ -103,8 +104,12 @@ class PreferenceDataModule(pl.LightningDataModule):
         prompts: the prompts stage 1 samples and the test prompts, or a named set
             (``colours``, ``animals``: 45, ``animal_activities``: 135).
         per_prompt: images per prompt (the official train subset: 500).
-        sampling_steps: DDIM steps of stage 1 and of the evaluation (official SD: 30).
-        guidance: classifier-free guidance of stage 1 (the SD pipeline's default, 7.5).
+        sampler: how stage 1 samples: ``ddim`` (guided DDIM, Stable Diffusion) or ``lcm`` (LCM
+            multistep sampling, for a consistency model); ``None``: as the fine-tuned module
+            evaluates (``lcm`` for Consistency-DPO), ``ddim`` without one. A value that
+            contradicts the module is a config error (stage 1 is what the model samples).
+        sampling_steps: sampler steps of stage 1 (official SD: 30 DDIM, LCM: 8).
+        guidance: the guidance scale of stage 1 (the pipelines' defaults: SD 7.5, LCM 8.5).
         sample_batch_size: prompts per sampling batch.
         reward: a registered reward (``brightness``, ``colour_alignment``, ``aesthetic_score``).
         reward_args: its arguments.
@@ -124,6 +129,7 @@ class PreferenceDataModule(pl.LightningDataModule):
         score_dir: str | None = None,
         prompts: str | list[str] = "colours",
         per_prompt: int = 16,
+        sampler: Literal["ddim", "lcm"] | None = None,
         sampling_steps: int = 10,
         guidance: float = 7.5,
         sample_batch_size: int = 50,
@@ -149,9 +155,26 @@ class PreferenceDataModule(pl.LightningDataModule):
 
     # ------------------------------------------------------------ stage 1
 
+    @property
+    def sampler(self) -> str:
+        """The stage-1 sampler: ``data.sampler``, else the attached module's, else ``ddim``."""
+        module = self.trainer.lightning_module if self.trainer is not None else None
+        wanted, chosen = getattr(module, "sampler", None), self.hparams.sampler
+        if chosen is not None and wanted is not None and chosen != wanted:
+            raise ConfigError(
+                "data.init_args.sampler",
+                chosen,
+                f"{wanted!r} (or null), the sampler of model.init_args.objective "
+                f"{module.hparams.objective!r}",
+                "Stage 1 must be sampled as the fine-tuned model samples.",
+            )
+        return chosen or wanted or "ddim"
+
     def _stage1_key(self) -> str:
         keys = ("base", "per_prompt", "sampling_steps", "guidance", "seed")
         settings = {**{k: self.hparams[k] for k in keys}, "prompts": self.prompts}
+        if self.sampler != "ddim":  # DDIM stage 1 keeps the folders it had before LCM sampling
+            settings["sampler"] = self.sampler
         return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
 
     @property
@@ -179,18 +202,27 @@ class PreferenceDataModule(pl.LightningDataModule):
     def _generate(self) -> None:
         from curriculum_dpo.bases import freeze, load_base, sample_images
 
-        parts = freeze(load_base(self.hparams.base, field="data.base"))
+        sampler = self.sampler
+        gpu = sampler == "lcm" and torch.cuda.is_available()  # official LCM stage 1: fp16 on GPU
+        dtype = torch.float16 if gpu else None
+        parts = freeze(load_base(self.hparams.base, field="data.base", dtype=dtype))
+        if gpu:
+            for module in (parts.text_encoder, parts.vae, parts.unet):
+                if module is not None:
+                    module.to("cuda")
         generator = torch.Generator().manual_seed(self.hparams.seed)
 
         def sample(prompts: list[str]) -> torch.Tensor:
-            return sample_images(
+            images = sample_images(
                 parts,
                 parts.unet,
                 prompts,
                 steps=self.hparams.sampling_steps,
                 guidance=self.hparams.guidance,
                 generator=generator,
+                sampler=sampler,
             )
+            return images.float().cpu()
 
         images, rows = generate(
             sample, self.prompts, self.hparams.per_prompt, self.hparams.sample_batch_size

@@ -1,5 +1,6 @@
 """LoRA adapters on a diffusers UNet through peft, with the official target lists, and their
-export in the diffusers format that ``StableDiffusionPipeline.load_lora_weights`` reads."""
+export in the diffusers format that ``StableDiffusionPipeline.load_lora_weights`` reads and, for
+the LCM, in the kohya format the official LCM scripts convert to (which diffusers reads too)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ LCM_TARGETS = (
 )
 TARGETS = {"sd": SD_TARGETS, "lcm": LCM_TARGETS}
 ADAPTER = "dpo"
+KOHYA_FILE = "pytorch_lora_weights_kohya.safetensors"  # not picked by load_lora_weights(folder)
 
 
 def _matches(module_name: str, target: str) -> bool:
@@ -82,11 +84,36 @@ def lora_state_dict(unet: torch.nn.Module) -> dict[str, torch.Tensor]:
     return get_peft_model_state_dict(unet, adapter_name=ADAPTER)
 
 
-def save_lora(unet: torch.nn.Module, folder: str | Path) -> Path:
+def kohya_state_dict(unet: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The adapter with kohya keys, as the official LCM validation and generation convert it:
+    ``lora_unet_<module path, dots as underscores>.lora_down.weight`` (A), ``.lora_up.weight``
+    (B) and ``.alpha``, the adapter's ``lora_alpha`` (8 in the official LCM config; diffusers'
+    ``convert_state_dict_to_kohya`` would write the rank instead)."""
+    alpha = float(unet.peft_config[ADAPTER].lora_alpha)
+    kohya = {}
+    for key, weight in lora_state_dict(unet).items():
+        module, _, factor = key.partition(".lora_")
+        name = "lora_unet_" + module.replace(".", "_")
+        if factor == "A.weight":
+            kohya[f"{name}.lora_down.weight"] = weight
+            kohya[f"{name}.alpha"] = torch.tensor(alpha)
+        elif factor == "B.weight":
+            kohya[f"{name}.lora_up.weight"] = weight
+        else:
+            raise ValueError(f"LoRA key {key!r}: expected a lora_A or lora_B weight")
+    return kohya
+
+
+def save_lora(unet: torch.nn.Module, folder: str | Path, kohya: bool = False) -> Path:
     """Write ``pytorch_lora_weights.safetensors`` into ``folder``, loadable into a stock pipeline
-    with ``pipeline.load_lora_weights(folder)``."""
+    with ``pipeline.load_lora_weights(folder)``; ``kohya`` also writes the kohya-key copy
+    (:data:`KOHYA_FILE`, loaded with ``weight_name=KOHYA_FILE``)."""
     from diffusers import StableDiffusionPipeline
+    from safetensors.torch import save_file
 
     folder = Path(folder)
     StableDiffusionPipeline.save_lora_weights(folder, unet_lora_layers=lora_state_dict(unet))
+    if kohya:
+        weights = {k: v.detach().contiguous() for k, v in kohya_state_dict(unet).items()}
+        save_file(weights, str(folder / KOHYA_FILE))
     return folder / "pytorch_lora_weights.safetensors"

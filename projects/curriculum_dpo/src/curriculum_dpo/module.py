@@ -1,6 +1,7 @@
 """The LightningModule: Diffusion-DPO or Consistency-DPO on LoRA adapters of a base UNet, the
 frozen reference (and teacher), logging of implicit accuracy and reward margins, the evaluation
-by the reward of fresh samples, and the LoRA export in diffusers format at the end of fitting."""
+by the reward of fresh samples (guided DDIM for Diffusion-DPO, LCM sampling for Consistency-DPO),
+and the LoRA export in diffusers format (and kohya keys for the LCM) at the end of fitting."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from curriculum_dpo.rewards import score
 from shared.diffusion import encode_prompts
 from shared.errors import ConfigError
 from shared.optim import InjectedOptimization, OptimizerCallable
+
+SAMPLER = {"diffusion": "ddim", "consistency": "lcm"}  # how each objective's model samples
 
 
 class OfficialAdamW(torch.optim.AdamW):
@@ -54,8 +57,9 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
         w_max: the highest (15).
         num_ddim_timesteps: the LCM skipping-step grid size (50).
         huber_c: the pseudo-Huber constant (0.001).
-        eval_steps: DDIM steps of the test samples.
-        eval_guidance: their guidance scale.
+        eval_steps: sampler steps of the test samples (DDIM for ``diffusion``, LCM for
+            ``consistency``: :attr:`sampler`, which stage 1 follows too).
+        eval_guidance: their guidance scale (the pipelines' defaults: SD 7.5, LCM 8.5).
         optimizer: the optimiser of the LoRA parameters (official AdamW 1e-4).
 
     There is no validation set (the official code has none): the "best" checkpoint is the one
@@ -74,7 +78,7 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
         lora_rank: int = 8,
         lora_alpha: float | None = None,
         lora_targets: str | list[str] = "sd",
-        lora_init: str | bool = "gaussian",
+        lora_init: bool | str = "gaussian",
         w_min: float = 5.0,
         w_max: float = 15.0,
         num_ddim_timesteps: int = 50,
@@ -88,6 +92,7 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
         if not 0 <= empty_prompt_rate <= 1:
             raise ConfigError("model.empty_prompt_rate", empty_prompt_rate, "a value in [0, 1]")
         self.optimizer, self.lr_scheduler = optimizer, None
+        self.sampler = SAMPLER[objective]
         self.parts = freeze(load_base(base))
         # registered as submodules so that .to(device) moves them; the parts hold the same objects
         self.text_encoder, self.vae = self.parts.text_encoder, self.parts.vae
@@ -175,6 +180,7 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
             steps=self.hparams.eval_steps,
             guidance=self.hparams.eval_guidance,
             generator=generator,
+            sampler=self.sampler,
         )
         return score(reward.to(self.device), images, prompts).mean().float()
 
@@ -193,4 +199,5 @@ class CurriculumDPO(InjectedOptimization, pl.LightningModule):
 
     def on_fit_end(self) -> None:
         if self.trainer.is_global_zero and self.trainer.log_dir:
-            save_lora(self.policy, Path(self.trainer.log_dir) / "lora")
+            kohya = self.hparams.objective == "consistency"  # as the official LCM scripts
+            save_lora(self.policy, Path(self.trainer.log_dir) / "lora", kohya=kohya)
