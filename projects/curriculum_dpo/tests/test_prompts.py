@@ -21,7 +21,10 @@ def test_official_prompt_sets() -> None:
 
 
 def test_unknown_or_empty_prompt_sets_are_refused() -> None:
-    with pytest.raises(ConfigError, match="one of \\['animal_activities', 'animals', 'colours'\\]"):
-        resolve_prompts("drawbench")
+    expected = (
+        "one of \\['animal_activities', 'animals', 'colours', 'drawbench'\\] or `drawbench:<path>`"
+    )
+    with pytest.raises(ConfigError, match=expected):
+        resolve_prompts("drawbenhc")
     with pytest.raises(ConfigError, match="at least one prompt"):
         resolve_prompts([])

@@ -7,8 +7,9 @@
   by path (random without one, allowed only with the tiny tower).
 - ``human_score``: HPSv2.1 on open_clip (ViT-H-14, the checkpoint by path; ``arch="tiny"``: a
   random stand-in).
-- ``llava_bertscore``: text alignment, a captioner's caption against "The image contains
-  {prompt}" by the sentence-embedding cosine the official server computes (see
+- ``llava_bertscore``: text alignment, a captioner's caption (the official LLaVA server, a local
+  model, or the colour stand-in) against "The image contains {prompt}", scored by the server,
+  by the MiniLM cosine the shipped server computes, or by the paper's BERTScore recall (see
   :mod:`curriculum_dpo.rewards_text`).
 - ``brightness`` and ``colour_alignment``: computable proxies for the embedded colour run (an
   aesthetic proxy and a text-alignment proxy, spec §10.1).
