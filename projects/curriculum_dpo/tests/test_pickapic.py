@@ -3,20 +3,13 @@ counted, the reward orders the pairs, and misaligned scores are refused."""
 
 from __future__ import annotations
 
-import io
-
+import numpy as np
 import pytest
-from curriculum_dpo.pickapic import PickaPicDataModule
+from curriculum_dpo.pickapic import PickaPicDataModule, resize_and_crop
+from curriculum_dpo.testing import jpeg_bytes
 
 from shared.data.errors import DatasetFormatError
-
-
-def _jpeg(value: int) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), (value, value, value)).save(buffer, format="JPEG", quality=95)
-    return buffer.getvalue()
+from shared.errors import ConfigError
 
 
 @pytest.fixture
@@ -25,8 +18,8 @@ def pickapic(tmp_path):
 
     rows = {
         "caption": ["a cat", "a dog", "a tie", "a fox"],
-        "jpg_0": [_jpeg(200), _jpeg(20), _jpeg(90), _jpeg(60)],
-        "jpg_1": [_jpeg(10), _jpeg(250), _jpeg(100), _jpeg(160)],
+        "jpg_0": [jpeg_bytes(200), jpeg_bytes(20), jpeg_bytes(90), jpeg_bytes(60)],
+        "jpg_1": [jpeg_bytes(10), jpeg_bytes(250), jpeg_bytes(100), jpeg_bytes(160)],
         "label_0": [1.0, 0.0, 0.5, 0.0],
         "label_1": [0.0, 1.0, 0.5, 1.0],
         "image_0_uid": ["a", "b", "c", "d"],
@@ -67,3 +60,29 @@ def test_scores_not_aligned_with_the_rows_are_refused(pickapic) -> None:
     )
     with pytest.raises(DatasetFormatError, match="over the 4 Pick-a-Pic rows"):
         data.setup("fit")
+
+
+def test_resize_and_crop_keeps_the_centre_of_the_shorter_side() -> None:
+    from PIL import Image
+
+    image = Image.new("RGB", (12, 6), (0, 0, 0))
+    image.paste((255, 255, 255), (3, 0, 9, 6))  # a white middle half
+    out = resize_and_crop(image, 4)  # 12 x 6 -> 8 x 4, then the middle 4 x 4 (columns 2-5)
+    assert out.size == (4, 4)
+    assert np.asarray(out).min() > 200  # only the white centre is left
+
+
+def test_the_official_transform_and_test_prompts(pickapic, tmp_path) -> None:
+    from datasets import Dataset
+
+    captions = {"caption": ["a_red car", "a red car", "a cat"], "jpg_0": [jpeg_bytes(1, (6, 9))] * 3,
+                "jpg_1": [jpeg_bytes(2, (6, 9))] * 3, "label_0": [1.0] * 3, "label_1": [0.0] * 3}  # fmt: skip
+    Dataset.from_dict(captions).save_to_disk(str(tmp_path / "test_split"))
+    data = PickaPicDataModule(data_dir=str(pickapic / "pickapic"), score_dir=str(pickapic / "scores"),
+                              resolution=4, test_dir=str(tmp_path / "test_split"))  # fmt: skip
+    data.setup("fit")
+    assert data.pairs[0][0].shape == (3, 4, 4)  # 8 x 8 JPEGs resized to 4 x 4
+    assert data.prompts == ["a red car", "a cat"]  # distinct captions, `_` read as a space
+    assert [p for p, _ in data.eval_items()][:2] == ["a red car", "a cat"]
+    with pytest.raises(ConfigError, match=r"data\.resolution"):
+        PickaPicDataModule(resolution=0)

@@ -2,7 +2,9 @@
 local copy of a split (a ``save_to_disk`` folder, or ``parquet`` files, with ``caption``,
 ``jpg_0``, ``jpg_1`` as JPEG bytes, ``label_0``, ``label_1``) and its scores (a ``save_to_disk``
 dataset with ``image_0_score`` and ``image_1_score``, row-aligned). The label picks the winner;
-the reward only orders the pairs (:meth:`PairCurriculum.from_human_labels`)."""
+the reward only orders the pairs (:meth:`PairCurriculum.from_human_labels`). As the official
+training transform, images are resized (bilinear, shorter side) and centre-cropped to the
+resolution, without flips; the official validation prompts are the test split's captions."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from curriculum_dpo.data import PreferenceDataModule
 from curriculum_dpo.pairs import PairCurriculum
 from curriculum_dpo.stage1 import LAYOUT, images_tensor
 from shared.data.errors import DatasetFormatError, require_dir
+from shared.errors import ConfigError
 
 COLUMNS = ("caption", "jpg_0", "jpg_1", "label_0", "label_1")
 SCORE_COLUMNS = ("image_0_score", "image_1_score")
@@ -41,11 +44,23 @@ def load_pickapic(folder: Path):
     return dataset
 
 
-class PickaPicPairs(Dataset):
-    """Pair i → (winner, loser, caption); virtual rows 2r and 2r + 1 are row r's two images."""
+def resize_and_crop(image, resolution: int):
+    """``Resize(resolution)`` (bilinear, the shorter side) then ``CenterCrop(resolution)``."""
+    from PIL import Image
 
-    def __init__(self, rows, curriculum: PairCurriculum) -> None:
-        self.rows, self.curriculum = rows, curriculum
+    scale = resolution / min(image.size)
+    width, height = (max(resolution, round(side * scale)) for side in image.size)
+    image = image.convert("RGB").resize((width, height), Image.BILINEAR)
+    left, top = (width - resolution) // 2, (height - resolution) // 2
+    return image.crop((left, top, left + resolution, top + resolution))
+
+
+class PickaPicPairs(Dataset):
+    """Pair i → (winner, loser, caption); virtual rows 2r and 2r + 1 are row r's two images,
+    resized and centre-cropped to ``resolution`` (``None``: the stored size)."""
+
+    def __init__(self, rows, curriculum: PairCurriculum, resolution: int | None = None) -> None:
+        self.rows, self.curriculum, self.resolution = rows, curriculum, resolution
 
     def __len__(self) -> int:
         return len(self.curriculum)
@@ -54,7 +69,8 @@ class PickaPicPairs(Dataset):
         from PIL import Image
 
         row = self.rows[virtual // 2]
-        return Image.open(io.BytesIO(row[f"jpg_{virtual % 2}"]))
+        image = Image.open(io.BytesIO(row[f"jpg_{virtual % 2}"]))
+        return image if self.resolution is None else resize_and_crop(image, self.resolution)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, str]:
         pair = [int(self.curriculum.winners[i]), int(self.curriculum.losers[i])]
@@ -65,19 +81,30 @@ class PickaPicPairs(Dataset):
 class PickaPicDataModule(PreferenceDataModule):
     """Pick-a-Pic pairs in the official ``PickaPic`` order: ``data_dir`` the split,
     ``score_dir`` its reward scores; ``num_levels`` groups (the official ``no_chunks``, 6);
-    ``max_pairs`` the kept pairs (150,000). Images are used at their stored size (the official
-    transform resizes and centre-crops to ``resolution``). Test prompts are ``prompts``.
+    ``max_pairs`` the kept pairs (150,000).
 
     Args:
         max_pairs: the largest-gap pairs kept (official 150,000).
+        resolution: training images resized and centre-cropped to this size (official: the
+            model's resolution, 512 for SD); ``None`` keeps the stored size.
+        test_dir: a local copy of the test split; its distinct captions, in order, become the
+            test prompts (the official validation prompts); ``None`` keeps ``prompts``.
         **kwargs: :class:`PreferenceDataModule`'s arguments (``data_dir`` and ``score_dir``
             required).
     """
 
-    def __init__(self, max_pairs: int = 150_000, **kwargs) -> None:
+    def __init__(
+        self,
+        max_pairs: int = 150_000,
+        resolution: int | None = None,
+        test_dir: str | None = None,
+        **kwargs,
+    ) -> None:
         kwargs.setdefault("num_levels", 6)
         super().__init__(**kwargs)
-        self.max_pairs = max_pairs
+        if resolution is not None and resolution < 1:
+            raise ConfigError("data.resolution", resolution, "a positive image size or null")
+        self.max_pairs, self.resolution, self.test_dir = max_pairs, resolution, test_dir
 
     def prepare_data(self) -> None:
         pass
@@ -102,7 +129,10 @@ class PickaPicDataModule(PreferenceDataModule):
             max_pairs=self.max_pairs,
             source=str(self.hparams.data_dir),
         )
-        self.pairs = PickaPicPairs(rows, self.curriculum)
+        self.pairs = PickaPicPairs(rows, self.curriculum, self.resolution)
+        if self.test_dir:
+            captions = load_pickapic(Path(self.test_dir))["caption"]
+            self.prompts = list(dict.fromkeys(" ".join(c.split("_")) for c in captions))
         self.generator = torch.Generator().manual_seed(self.hparams.seed)
 
 
