@@ -6,11 +6,12 @@ back, so a round trip is exact and EER/AUC are unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from deepfake_bench.metrics import auc, eer
 from shared.data.errors import DatasetFormatError
 
 
@@ -35,3 +36,38 @@ def read_asvspoof_scores(path: Path) -> tuple[list[str], np.ndarray]:
         utterances.append(fields[0])
         scores.append(-float(fields[-1]))
     return utterances, np.asarray(scores, dtype=np.float64)
+
+
+def read_scores_against_key(
+    path: Path, labels: Mapping[str, int], check_sign: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (1 = spoof) and our-convention scores of every utterance in a score file.
+
+    A file whose scores, read as ASVspoof-signed, rank bona fide as the faker class (AUC < 0.5
+    after our negation) most likely follows the opposite convention (high = spoof); scoring it
+    as it stands would silently invert every metric, so it is an error. A detector that truly
+    is worse than chance (possible out of distribution) passes ``check_sign=False``.
+    """
+    utterances, scores = read_asvspoof_scores(path)
+    unknown = [u for u in utterances if u not in labels]
+    if unknown:
+        raise DatasetFormatError(
+            path, f"{len(unknown)} utterances not in the key (first: {unknown[0]!r})",
+            "only utterances of the key's trials",
+        )  # fmt: skip
+    truth = np.asarray([labels[u] for u in utterances], dtype=np.int64)
+    name = Path(path).name
+    area = auc(truth, scores, split=name, generator="all")
+    if check_sign and area < 0.5:
+        rate, _ = eer(truth, scores, split=name)
+        flipped, _ = eer(truth, -scores, split=name)
+        raise DatasetFormatError(
+            path,
+            f"scores that rank bona fide as the faker class once negated as the ASVspoof "
+            f"convention (high = bona fide) requires: AUC {area:.4f}, EER {rate:.4f}; taken as "
+            f"they are (high = spoof), AUC {1 - area:.4f}, EER {flipped:.4f}, so the file looks "
+            "like it follows the opposite convention",
+            "ASVspoof-signed scores (negate the file's scores, or pass check_sign=False for a "
+            "detector that is really worse than chance)",
+        )
+    return truth, scores
