@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 PROJECTS := $(notdir $(wildcard projects/*))
 
-.PHONY: uv setup lint format test test-fast bench report reproduce reproduce-lerac-stress reproduce-cbm-ablations gpu-check help
+.PHONY: uv system-packages setup lint format test test-fast bench report reproduce reproduce-lerac-stress reproduce-cbm-ablations gpu-check help
 
 help:
 	@echo "make test                  lint + every test (installs uv and the workspace first)"
@@ -20,7 +20,19 @@ help:
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
-setup: uv
+# Debian packages: espeak-ng speaks deepfake_bench's bona fide audio; installed with apt when
+# this runs as root, otherwise `make` says how (the tests that need it then fail under CI=true).
+system-packages:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing espeak-ng (apt-get)"; \
+	    apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null 2>&1 \
+	      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null; }; \
+	  else \
+	    echo "espeak-ng is missing (deepfake_bench's audio track): sudo apt-get install espeak-ng"; \
+	  fi; }
+
+setup: uv system-packages
 	$(UV) sync --all-packages --frozen --compile-bytecode
 
 lint: setup
