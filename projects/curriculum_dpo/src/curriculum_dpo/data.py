@@ -203,7 +203,7 @@ class PreferenceDataModule(pl.LightningDataModule):
         from curriculum_dpo.bases import freeze, load_base, sample_images
 
         sampler = self.sampler
-        gpu = sampler == "lcm" and torch.cuda.is_available()  # official LCM stage 1: fp16 on GPU
+        gpu = torch.cuda.is_available()  # the official stage 1 (SD and LCM): fp16 on a GPU
         dtype = torch.float16 if gpu else None
         parts = freeze(load_base(self.hparams.base, field="data.base", dtype=dtype))
         if gpu:
