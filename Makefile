@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 PROJECTS := $(notdir $(wildcard projects/*))
 
-.PHONY: uv system-packages setup lint format test test-fast bench report reproduce reproduce-lerac-stress reproduce-cbm-ablations gpu-check help
+.PHONY: uv system-packages setup lint format test test-fast bench report reproduce reproduce-lerac-stress reproduce-cbm-ablations gpu-check gpu-wheels help
 
 help:
 	@echo "make test                  lint + every test (installs uv and the workspace first)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench                 every project's benchmark, one table"
 	@echo "make report                results/*/results.json -> results/README.md"
 	@echo "make gpu-check             tools/gpu_check.py (on a GPU machine, with its own PyTorch)"
+	@echo "make gpu-wheels            the wheels gpu_check carries to a card without diffusers/peft"
 	@echo "projects: $(PROJECTS)"
 
 uv:
@@ -76,3 +77,10 @@ reproduce-%: setup
 
 gpu-check:
 	python3 tools/gpu_check.py
+
+# The pure-Python wheels tools/gpu_check.py carries to a card whose stack lacks them, at the
+# locked versions (carry `.gpu_wheels` to the device).
+gpu-wheels: setup
+	rm -rf .gpu_wheels && $(UV) run --frozen --no-sync --with pip python -m pip download --quiet \
+	  --no-deps --only-binary :all: -d .gpu_wheels \
+	  $$($(RUN) python -c "import diffusers, peft, accelerate; print(f'diffusers=={diffusers.__version__} peft=={peft.__version__} accelerate=={accelerate.__version__}')")

@@ -4,6 +4,7 @@ files), the bench run files (stamped, never overwritten) and the project scaffol
 import json
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -179,3 +180,18 @@ def test_compare_results_finds_a_single_changed_value(tmp_path):
     assert compare(tmp_path / "a", tmp_path / "b")[1] is True
     lines, equal = compare(tmp_path / "a", tmp_path / "c")
     assert equal is False and lines[-1] == "| demo | 1 | True | True | 1 | True |"
+
+
+def test_gpu_check_unpacks_only_the_carried_wheels_the_machine_lacks(tmp_path):
+    gpu_tool = _load_tool("gpu_check")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for name, code in (("carried_pkg_zz", "VALUE = 3\n"), ("json", "SHADOW = True\n")):
+        with zipfile.ZipFile(wheels / f"{name}-1.0-py3-none-any.whl", "w") as archive:
+            archive.writestr(f"{name}/__init__.py", code)
+            archive.writestr(f"{name}-1.0.dist-info/METADATA", f"Name: {name}\nVersion: 1.0\n")
+    site = gpu_tool.carried_site(wheels)
+    assert site == wheels / "site"
+    assert (site / "carried_pkg_zz" / "__init__.py").read_text() == "VALUE = 3\n"
+    assert not (site / "json").exists()  # the machine has json: its wheel stays packed
+    assert gpu_tool.carried_site(tmp_path / "no_wheels") is None

@@ -8,18 +8,23 @@ with PYTHONPATH pointing at shared/src and the project's src, so one failing or 
 does not hide the others. Until a project runs, this file needs only the standard library and
 torch. The checks import no jsonargparse; the stack seen on these machines (torch 2.11,
 pytorch-lightning 2.6, torchmetrics, transformers 5.x, scikit-learn, scipy, opencv) has every
-other package they use. The commit comes from git, or from `GIT_COMMIT` where the copy has no
-`.git`. Without CUDA it says so, writes nothing and exits 0.
+other package they use. Where the card's stack lacks diffusers, peft or accelerate (the
+curriculum_dpo and prompt_inversion checks use them), the pure-Python wheels that
+`make gpu-wheels` downloads here into `.gpu_wheels/` travel with the tree (`carry`) and are
+unpacked beside it and put on those processes' path. The commit comes from git, or from
+`GIT_COMMIT` where the copy has no `.git`. Without CUDA it says so, writes nothing and exits 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +37,22 @@ from shared.projects import discover  # noqa: E402
 from shared.provenance import head_commit, tree_dirty  # noqa: E402
 
 COMBINED = "gpu_check.json"
+WHEELS = ROOT / ".gpu_wheels"
+
+
+def carried_site(wheels: Path = WHEELS) -> Path | None:
+    """Unpack into ``<wheels>/site`` each wheel whose package this python cannot import (a
+    pure-Python wheel unpacked is an importable folder); the folder, or ``None`` when nothing
+    is missing."""
+    site = wheels / "site"
+    unpacked = False
+    for wheel in sorted(wheels.glob("*.whl")):
+        module = wheel.name.split("-")[0].lower()
+        if importlib.util.find_spec(module) is None or (site / module).is_dir():
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(site)
+            unpacked = True
+    return site if unpacked else None
 
 
 def project_names(root: Path = ROOT) -> list[str]:
@@ -51,11 +72,17 @@ def parse_rows(stdout: str) -> list[dict[str, Any]]:
 
 
 def run_project(
-    name: str, timeout_s: float, log_dir: Path | None = None, root: Path = ROOT
+    name: str,
+    timeout_s: float,
+    log_dir: Path | None = None,
+    root: Path = ROOT,
+    site: Path | None = None,
 ) -> tuple[list[dict[str, Any]], str, float]:
-    """``python -m <name>.gpu_check`` in its own process: (rows, status, seconds)."""
+    """``python -m <name>.gpu_check`` in its own process (``site``: carried packages last on
+    its path): (rows, status, seconds)."""
     env = dict(os.environ)
     paths = [str(root / "shared" / "src"), str(root / "projects" / name / "src")]
+    paths += [str(site)] if site else []
     env["PYTHONPATH"] = os.pathsep.join(
         [*paths, env["PYTHONPATH"]] if env.get("PYTHONPATH") else paths
     )
@@ -133,12 +160,16 @@ def write_results(
 
 
 def check_projects(
-    names: list[str], timeout_s: float, log_dir: Path | None = None, root: Path = ROOT
+    names: list[str],
+    timeout_s: float,
+    log_dir: Path | None = None,
+    root: Path = ROOT,
+    site: Path | None = None,
 ) -> dict[str, tuple[list[dict[str, Any]], str, float]]:
     """Run each project's check in turn, whatever happened to the previous one."""
     results = {}
     for name in names:
-        rows, status, seconds = run_project(name, timeout_s, log_dir, root)
+        rows, status, seconds = run_project(name, timeout_s, log_dir, root, site)
         results[name] = (rows, status, seconds)
         print(f"  {name}: {status} ({seconds:.0f} s, {len(rows)} rows)", flush=True)
     return results
@@ -187,7 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join(["python3", "tools/gpu_check.py", *(sys.argv[1:] if argv is None else argv)])
     run_stamp = stamp(command, card, torch.__version__, torch.version.cuda)
     start = time.perf_counter()
-    results = check_projects(args.only or project_names(), args.timeout, args.log_dir)
+    site = carried_site()
+    if site:
+        print(f"carried packages unpacked to {site}", flush=True)
+    results = check_projects(args.only or project_names(), args.timeout, args.log_dir, site=site)
     rows = [row for project_rows, _, _ in results.values() for row in project_rows]
     print("\n" + format_rows(rows))
     print(f"\nCard: {card}; total {time.perf_counter() - start:.0f} s.")
