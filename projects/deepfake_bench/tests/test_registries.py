@@ -1,6 +1,7 @@
 """Contract tests over every registry entry: a new detector or generator is tested the moment
 it is registered."""
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,19 +15,36 @@ from shared.errors import ConfigError
 from shared.testing.registry import registry_cases
 
 
+def audio_waveforms() -> tuple[torch.Tensor, torch.Tensor]:
+    """8 bona fide 0.5-s tones (200-900 Hz) and 8 "fakes": the same tones plus white noise."""
+    t = torch.arange(8000) / 16000
+    reals = 0.5 * torch.sin(2 * math.pi * torch.linspace(200, 900, 8)[:, None] * t)
+    noise = torch.randn(8, 8000, generator=torch.Generator().manual_seed(0))
+    return reals, reals + 0.1 * noise
+
+
 @pytest.mark.parametrize("entry", registry_cases(DETECTORS))
 def test_detector_trains_one_step_and_predicts_probabilities(entry, real_patches):
-    assert entry.metadata["modality"] in MODALITIES
+    """Images and videos are uint8 batches; audio is float32 (B, T) 16 kHz waveforms, which
+    ``augment`` crops to the detector's training length (``crop`` samples)."""
+    modality = entry.metadata["modality"]
+    assert modality in MODALITIES
     assert {"input_size", "paper", "original"} <= set(entry.metadata)
     torch.manual_seed(0)
     detector = entry.builder(**entry.test_kwargs)
-    images = torch.from_numpy(real_patches[:16]).permute(0, 3, 1, 2).contiguous()
-    shape = {"image": (8, 3, 32, 32), "video": (8, 2, 3, 32, 32)}[entry.metadata["modality"]]
-    images = images[: shape[0] * (shape[1] if len(shape) == 5 else 1)].reshape(shape)
-    fakes = images.flip(-1) // 2
+    if modality == "audio":
+        images, fakes = audio_waveforms()
+    else:
+        images = torch.from_numpy(real_patches[:16]).permute(0, 3, 1, 2).contiguous()
+        shape = {"image": (8, 3, 32, 32), "video": (8, 2, 3, 32, 32)}[modality]
+        images = images[: shape[0] * (shape[1] if len(shape) == 5 else 1)].reshape(shape)
+        fakes = images.flip(-1) // 2
     detector.prepare(images, fakes)
     batch = detector.augment(torch.cat([images, fakes]), torch.Generator().manual_seed(0))
-    assert batch.shape == (16, *shape[1:]) and batch.dtype == torch.uint8
+    if modality == "audio":
+        assert batch.shape == (16, detector.crop) and batch.dtype == torch.float32
+    else:
+        assert batch.shape == (16, *shape[1:]) and batch.dtype == torch.uint8
     labels = torch.cat([torch.zeros(8), torch.ones(8)])
     logits = detector(batch)
     assert logits.shape == (16,)

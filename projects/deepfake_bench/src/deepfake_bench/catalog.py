@@ -11,6 +11,10 @@ from deepfake_bench.data.deepfakebench_json import SOURCE as DFB_SOURCE
 from deepfake_bench.data.deepfakebench_json import read_deepfakebench_json
 from deepfake_bench.data.image_folders import LAYOUT as IMAGE_LAYOUT
 from deepfake_bench.data.image_folders import discover_folders, read_manifest
+from deepfake_bench.detectors.audio.aasist import AASIST
+from deepfake_bench.detectors.audio.lcnn import LFCCLCNN
+from deepfake_bench.detectors.audio.lfcc_gmm import LFCCGMM
+from deepfake_bench.detectors.audio.rawnet2 import RawNet2
 from deepfake_bench.detectors.cnndet import CNNDetection
 from deepfake_bench.detectors.f3net import F3Net
 from deepfake_bench.detectors.frame_video import FrameVideo
@@ -106,4 +110,32 @@ DETECTORS.register(
     paper="Rössler et al., FaceForensics++, ICCV 2019 (DeepfakeBench's xception detector)",
     original="the same at width 1.0 (DeepfakeBench xception_best.pth loads strictly)",
     test_kwargs={"width": 1 / 16},
+)  # fmt: skip
+
+# Audio: float32 (B, T) 16 kHz waveforms; input_size = the training crop in samples (1 s).
+DETECTORS.register(
+    "lfcc_gmm", LFCCGMM, modality="audio", input_size=16_000,
+    paper="ASVspoof 2021 LFCC-GMM baseline (Sahidullah et al., Interspeech 2015 features)",
+    original="the same with 512 components per GMM (size=full)",
+    test_kwargs={"n_components": 2, "max_iter": 5, "crop": 4_000},
+)  # fmt: skip
+DETECTORS.register(
+    "lfcc_lcnn", LFCCLCNN, modality="audio", input_size=16_000,
+    paper="Wang & Yamagishi, Interspeech 2021 (ASVspoof 2021 LFCC-LCNN baseline)",
+    original="LCNN widths 32/48/64/32/32 + 2 BLSTM layers, 4-s crops (size=full)",
+    test_kwargs={"widths": (4, 4, 4), "pool_after": (0, 1), "crop": 4_000},
+)  # fmt: skip
+DETECTORS.register(
+    "rawnet2_lite", RawNet2, modality="audio", input_size=16_000,
+    paper="Tak et al., End-to-end anti-spoofing with RawNet2, ICASSP 2021",
+    original="20 sinc filters x 1024 taps, 6 blocks (2x20, 4x128), 3-layer GRU 1024, "
+             "64,600 samples (size=full)",
+    test_kwargs={"kernel_size": 33, "blocks": (4, 8), "gru_hidden": 8, "crop": 4_000},
+)  # fmt: skip
+DETECTORS.register(
+    "aasist_lite", AASIST, modality="audio", input_size=16_000,
+    paper="Jung et al., AASIST, ICASSP 2022 (AASIST-L shapes)",
+    original="AASIST: encoder 32-64 channels, GAT dims 64/32, 64,600 samples (size=full)",
+    test_kwargs={"n_filters": 12, "kernel_size": 32, "channels": (4, 4, 8),
+                 "gat_dims": (8, 8), "crop": 4_000},
 )  # fmt: skip
