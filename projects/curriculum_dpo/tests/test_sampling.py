@@ -12,22 +12,8 @@ PROMPTS = ["a cat", "a dog"]
 
 
 def test_ddim_sampling_matches_the_stable_diffusion_pipeline(tmp_path) -> None:
-    from diffusers import DDIMScheduler, StableDiffusionPipeline
-
     parts = tiny_parts(tmp_path / "tok", PROMPTS, block_out_channels=(16, 32))
-    scheduler = DDIMScheduler.from_config(
-        parts.noise_scheduler.config, set_alpha_to_one=False, clip_sample=False
-    )  # SD 2.1-base's scheduler settings, as the official script swaps DDIM in
-    pipe = StableDiffusionPipeline(
-        vae=parts.vae,
-        text_encoder=parts.text_encoder,
-        tokenizer=parts.tokenizer,
-        unet=parts.unet,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
+    pipe = parts.pipeline()  # DDIM with SD 2.1-base's settings, as the official script swaps in
     pipe.set_progress_bar_config(disable=True)
     expected = pipe(  # the pipeline's default guidance 7.5 (the official generation passes none)
         PROMPTS, num_inference_steps=3, generator=torch.Generator().manual_seed(0), output_type="pt"
