@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from deepfake_bench.synth.audio.speech import ESPEAK_MISSING
 from deepfake_bench.synth.real_sources import SOURCES, sample_patches
 
 
@@ -108,6 +111,13 @@ DATASET_FIXTURES = {
 
 
 @pytest.fixture
+def dataset_fixture_names() -> set[str]:
+    """The datasets with a fixture here (the audio and audio-visual ones have theirs in
+    test_audio_av_loaders.py)."""
+    return set(DATASET_FIXTURES)
+
+
+@pytest.fixture
 def dataset_fixture(tmp_path):
     """``name -> loader arguments`` after writing that dataset's fixture under ``tmp_path``."""
     return lambda name: DATASET_FIXTURES[name](tmp_path / name)
@@ -119,3 +129,51 @@ def fixture_writers():
     return {"png": write_png, "mp4": write_mp4, "image_folders": write_image_folders,
             "deepfakebench_json": write_deepfakebench_json, "biodeepav": write_biodeepav,
             "label_dict": LABEL_DICT}  # fmt: skip
+
+
+def tone_speech(text: str, speaker) -> np.ndarray:
+    """A stand-in bona fide source without espeak-ng: a vibrato harmonic tone per word, F0
+    from the speaker's pitch, deterministic in (text, speaker)."""
+    rate, words = 16_000, text.split()
+    f0 = 90 + 2.0 * speaker.pitch
+    n = int(0.25 * rate * len(words))
+    t = np.arange(n) / rate
+    phase = 2 * np.pi * np.cumsum(f0 * (1 + 0.03 * np.sin(2 * np.pi * 5 * t))) / rate
+    wave = (
+        sum(np.sin(k * phase) / k for k in range(1, 6))
+        * np.sin(np.pi * t * len(words) / t[-1]) ** 2
+    )
+    return (0.9 * wave / np.abs(wave).max()).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def tone_speech_source():
+    return tone_speech
+
+
+@pytest.fixture(scope="session")
+def tiny_audio_tree(tmp_path_factory) -> Path:
+    """An ASVspoof-2019-style DFB-Synth tree (no espeak-ng: tone speech), S01/S02 seen, S03/S04
+    in eval only; 6 bona fide and 3 spoofs per attack per split."""
+    from deepfake_bench.synth.audio.tree import AudioTreeConfig, build_audio_tree
+
+    config = AudioTreeConfig(
+        n_bonafide=(6, 6, 6), n_spoof=(3, 3, 3), n_speakers=(2, 2, 2), n_sentences=(6, 6, 6),
+        spoofer_args={"S01": {"n_iter": 4}, "S02": {"n_iter": 4}},
+    )  # fmt: skip
+    root = tmp_path_factory.mktemp("audio") / "tree"
+    return build_audio_tree(root, config, source=tone_speech, progress=False)
+
+
+def check_espeak() -> None:
+    """Skip without espeak-ng, but fail under CI=true: CI must exercise the real source."""
+    if shutil.which("espeak-ng") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(ESPEAK_MISSING)
+        pytest.skip(ESPEAK_MISSING)
+
+
+@pytest.fixture(scope="session")
+def require_espeak():
+    """Call it where a test needs espeak-ng (it skips, or fails under CI=true, without it)."""
+    return check_espeak

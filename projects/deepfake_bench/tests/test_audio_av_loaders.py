@@ -17,6 +17,7 @@ from deepfake_bench.data.fakeavceleb import read_fakeavceleb, write_fakeavceleb_
 from deepfake_bench.data.mavos_dd import read_mavos_dd
 from deepfake_bench.data.videos import read_video
 from deepfake_bench.metrics import auc
+from deepfake_bench.registry import DATASETS
 from deepfake_bench.score_files import (
     read_asvspoof_scores,
     read_scores_against_key,
@@ -400,3 +401,29 @@ def test_mavos_dd_missing_columns_bad_values_and_missing_data(fixture_writers, t
     datasets.DatasetDict({"test": datasets.load_from_disk(str(root))}).save_to_disk(tmp_path / "e")
     with pytest.raises(DatasetFormatError, match="found a DatasetDict"):
         read_mavos_dd(tmp_path / "e")
+
+
+# -- the registry: every audio / audio-visual dataset reads its fixture by name ----------------
+
+REGISTERED_FIXTURES = {  # name -> a writer of its fixture (tests/conftest.py has the others')
+    "asvspoof2019_la": lambda root, writers: write_asvspoof2019(
+        root, "eval", [*PROTOCOL_2019, "LA_0080 LA_E_0000001 - A07 spoof"]
+    ),
+    "asvspoof2021_la": lambda root, writers: write_asvspoof2021(root, "LA", DF_KEYS),
+    "asvspoof2021_df": lambda root, writers: write_asvspoof2021(root, "DF", DF_KEYS),
+    "fakeavceleb": write_fakeavceleb,
+    "mavos_dd": write_mavos_dd,
+}
+
+
+def test_every_registered_dataset_has_a_fixture(dataset_fixture_names):
+    assert set(DATASETS) == set(REGISTERED_FIXTURES) | dataset_fixture_names
+
+
+@pytest.mark.parametrize("name", sorted(REGISTERED_FIXTURES))
+def test_every_audio_and_av_dataset_reads_its_fixture_by_name(name, fixture_writers, tmp_path):
+    entry = DATASETS.entry(name)
+    assert entry.metadata["modality"] in ("audio", "audio_visual", "video")
+    assert {"layout", "source", "splits"} <= set(entry.metadata)
+    records = DATASETS.build(name, root=REGISTERED_FIXTURES[name](tmp_path, fixture_writers))
+    assert {r.label for r in records} == {0, 1}

@@ -12,9 +12,12 @@ from deepfake_bench.registry import DETECTORS
 from shared.cli import ReproCLI
 
 PROJECT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted(  # training configs; external_*.yaml are predict's (tests/test_predict.py)
+TRAINING = [  # external_*.yaml are predict's (tests/test_predict.py)
     p for p in (PROJECT / "configs").rglob("*.yaml") if not p.name.startswith("external_")
-)
+]
+CONFIGS = sorted(p for p in TRAINING if "synth_image" in p.read_text())  # the image track's
+AUDIO_CONFIGS = sorted(p for p in TRAINING if "synth_audio" in p.read_text())
+AV_CONFIGS = sorted(p for p in TRAINING if "synth_av" in p.read_text())
 TINY_GENERATORS = (
     "{upsample_nn: {}, pca_gauss: {n_components: 4}, conv_ae: {steps: 1, width: 8},"
     " dcgan: {steps: 1, batch_size: 4, width: 8},"
@@ -95,6 +98,34 @@ def test_config_runs_shrunk(config, data_root):
     assert {"git_commit", "machine", "wall_seconds", "seed", "track", "real_source"} <= set(
         cells[0]
     )
+
+
+@pytest.mark.parametrize("config", AUDIO_CONFIGS, ids=lambda p: p.stem)
+def test_audio_configs_train_rows_on_attacks_their_data_trains_on(config):
+    """Run on a tiny tree in test_audio_track.py; here: every row's attacks have training data."""
+    cli = ReproCLI(PROJECT.name, config.stem, args=["--config", str(config)], instantiate=False)
+    model, data = cli.config.model.init_args, cli.config.data.init_args
+    assert data.max_samples >= model.detector.args.get("crop", 16_000)
+    rows = [[r] if isinstance(r, str) else r for r in model.train_generators]
+    if data.root:  # the official tree: A01-A06 train, A07-A19 eval only
+        assert data.root.endswith("ASVspoof2019_LA") and rows == [[f"A0{i}" for i in range(1, 7)]]
+    else:
+        assert all(set(r) <= set(data.benchmark.seen_attacks) for r in rows)
+
+
+@pytest.mark.parametrize("config", AV_CONFIGS, ids=lambda p: p.stem)
+def test_av_configs_train_on_in_distribution_methods_of_their_build(config):
+    """Run on a tiny build in test_av_track.py; here: the row is the ID methods (its default)."""
+    from deepfake_bench.av_module import ID_METHODS
+
+    cli = ReproCLI(PROJECT.name, config.stem, args=["--config", str(config)], instantiate=False)
+    model = cli.config.model.init_args
+    assert model.detector.name == "av_late_fusion"
+    assert (model.train_methods or ID_METHODS) == ID_METHODS
+
+
+def test_every_training_config_is_of_one_track():
+    assert len(CONFIGS) + len(AUDIO_CONFIGS) + len(AV_CONFIGS) == len(TRAINING)
 
 
 def test_default_config_is_the_image_matrix_of_cnndet_lite():

@@ -83,7 +83,7 @@ def test_a_new_real_source_is_read_apart_and_seen_columns_apart_from_unseen():
     rows = [["upsample_nn", "pca_gauss"]]
     old = matrix_cells(probs, labels, generators, rows, COLUMNS)
     new = matrix_cells(probs, labels, generators, rows, COLUMNS, real=NOVEL_REAL)
-    assert [c["real_source"] for c in old + new] == ["train_photos"] * 3 + ["novel"] * 3
+    assert [c["real_source"] for c in old + new] == ["training_source"] * 3 + ["novel"] * 3
     assert [c["n_real"] for c in new] == [20, 20, 20]
     assert [c["auc"] for c in new] == pytest.approx([1.0, 0.0, 0.0])  # old-real-like fakes
     assert seen_unseen(old)["upsample_nn+pca_gauss"] == pytest.approx((0.75, 0.5))

@@ -25,15 +25,44 @@ TINY = (
     "sample_steps: 3, base: 8}}",
 )
 FAST = ("spectrum_lr", "cnndet_lite")
+TINY_AUDIO = (
+    "--trainer.max_epochs=1",
+    "--model.init_args.bootstrap=5",
+    "--data.init_args.benchmark.n_bonafide=[6, 4, 6]",
+    "--data.init_args.benchmark.n_spoof=[3, 2, 3]",
+    "--data.init_args.benchmark.n_speakers=[2, 2, 2]",
+    "--data.init_args.benchmark.n_sentences=[6, 4, 6]",
+    "--data.init_args.benchmark.spoofer_args={S01: {n_iter: 4}, S02: {n_iter: 4}}",
+    "--data.init_args.build_workers=1",
+)
+TINY_AV = (
+    "--trainer.max_epochs=1",
+    "--model.init_args.bootstrap=5",
+    "--data.init_args.benchmark={n_identities: [2, 2, 2], n_real: [2, 1, 2, 2], n_fake: [1, 1, 1,"
+    " 1], n_sentences: [2, 2, 2, 2], generator_args: {steps: 2, width: 8}, spoofer_args: {S01:"
+    " {n_iter: 4}}}",
+    "--data.init_args.build_workers=1",
+)
+
+
+def run_fast(sweep, fast: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """``sweep`` with only the ``fast`` arms (and their views), one seed, ``overrides`` added."""
+    arms = tuple(a for a in sweep.arms if a.key in fast)
+    views = tuple(v for v in sweep.views if dict(v.where).get("detector", fast[0]) in fast)
+    run(shrunk(dataclasses.replace(sweep, arms=arms, views=views), overrides=overrides))
 
 
 def test_every_arm_names_an_existing_config_and_the_paper_cells_exist():
     labels = {m.label for m in reproduce.MATRIX.metrics}
     assert reproduce.SWEEPS[0] is reproduce.DEFAULT_RUN  # first: it times the benchmark build
     assert reproduce.DEFAULT_RUN.arms[0].configs == ("default.yaml",)
+    tracks = {
+        reproduce.AUDIO.name: reproduce.AUDIO_DETECTORS,
+        reproduce.AV.name: reproduce.AV_DETECTORS,
+    }
     for sweep in reproduce.SWEEPS:
         if sweep is not reproduce.DEFAULT_RUN:
-            assert [a.key for a in sweep.arms] == list(reproduce.DETECTORS)
+            assert [a.key for a in sweep.arms] == list(tracks.get(sweep.name, reproduce.DETECTORS))
         for arm in sweep.arms:
             assert all((sweep.project_dir / "configs" / c).is_file() for c in arm.configs)
     for (setting, method, label), value in reproduce.MATRIX.paper.items():
@@ -45,10 +74,8 @@ def test_every_arm_names_an_existing_config_and_the_paper_cells_exist():
 @pytest.mark.slow
 def test_the_reproduction_writes_tables_cells_views_and_figures(tmp_path, monkeypatch):
     monkeypatch.setenv("RESULTS_ROOT", str(tmp_path))
-    for sweep in reproduce.SWEEPS:
-        arms = tuple(a for a in sweep.arms if a.key in FAST)
-        views = tuple(v for v in sweep.views if dict(v.where).get("detector", FAST[0]) in FAST)
-        run(shrunk(dataclasses.replace(sweep, arms=arms, views=views), overrides=TINY))
+    for sweep in (reproduce.DEFAULT_RUN, reproduce.MATRIX, reproduce.LOGO):
+        run_fast(sweep, FAST, TINY)
     out = tmp_path / "deepfake_bench"
     timed = load_results(out / "default_run" / "results.json")
     assert timed.rows[-1].metric.startswith("DFB-Synth build") and timed.rows[-1].ours.mean > 0
@@ -61,7 +88,7 @@ def test_the_reproduction_writes_tables_cells_views_and_figures(tmp_path, monkey
     # against the training photos' reals, and 7 ID/OOD summaries
     per_detector = 6 * 5 * 2 + 6 * 5 * 6 + 7
     assert len(results.cells) == 2 * per_detector
-    clean = [c for c in results.cells if c.coords.get("real_source") == "train_photos"
+    clean = [c for c in results.cells if c.coords.get("real_source") == "training_source"
              and c.coords["perturbation"] == "none" and c.coords["protocol"] == "matrix"]  # fmt: skip
     assert all(set(c.ci95) == {"auc", "eer"} for c in clean)
     assert all(c.run["git_commit"] and c.run["config_hash"] for c in results.cells)
@@ -78,3 +105,32 @@ def test_the_reproduction_writes_tables_cells_views_and_figures(tmp_path, monkey
     logo = load_results(out / "logo" / "results.json")
     assert [r.method for r in logo.rows] == list(FAST) and (out / "logo" / "logo.png").is_file()
     assert "### AUC (%) on the held-out generator" in (out / "logo" / "results.md").read_text()
+
+
+@pytest.mark.slow
+def test_the_audio_and_av_sweeps_write_per_attack_and_per_method_tables(
+    tmp_path, monkeypatch, require_espeak
+):
+    require_espeak()
+    monkeypatch.setenv("RESULTS_ROOT", str(tmp_path / "results"))
+    monkeypatch.setenv("DATA_ROOT", str(tmp_path / "data"))
+    run_fast(reproduce.AUDIO, ("lfcc_gmm",), TINY_AUDIO)
+    run_fast(reproduce.AV, ("sync_lite",), TINY_AV)
+    out = tmp_path / "results" / "deepfake_bench"
+    audio = load_results(out / "audio" / "results.json")
+    assert [r.metric for r in audio.rows] == [m.label for m in reproduce.AUDIO_METRICS]
+    # 5 rows (4 attacks and the pooled S01+S02) x 4 eval attacks
+    assert len(audio.cells) == 5 * 4
+    table = (out / "audio" / "results.md").read_text()
+    assert "### EER (%) per eval attack, trained on S01+S02" in table
+    assert "### lfcc_gmm: EER (%), training attack x eval attack" in table
+    for name in ("per_spoofer_eer", "per_spoofer_auc", "per_attack_eer"):
+        assert (out / "audio" / f"{name}.png").stat().st_size > 0
+    av = load_results(out / "av" / "results.json")
+    assert [r.metric for r in av.rows] == [m.label for m in reproduce.AV_METRICS]
+    assert len(av.cells) == 7 * 2  # every method against either real set
+    assert (
+        "### AUC (%) per method against the new real source"
+        in (out / "av" / "results.md").read_text()
+    )
+    assert (out / "av" / "av_methods.png").stat().st_size > 0

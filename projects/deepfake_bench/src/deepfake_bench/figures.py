@@ -22,33 +22,76 @@ def _mean(cells: Sequence[Cell], metric: str) -> float:
     return statistics.fmean(c.values[metric] for c in cells)
 
 
+SCALES = {  # metric -> colour range (chance to perfect) and colour map (bright = better)
+    "auc": (50.0, 100.0, "viridis"),
+    "eer": (50.0, 0.0, "viridis"),
+}
+
+
 def plot_heat_maps(
-    cells: Sequence[Cell], detectors: Sequence[str], generators: Sequence[str], out: Path
-) -> Path:
-    """One heat map per detector: AUC (%) of each train (row) x test (column) generator, the
-    mean over seeds, on the clean test set with the training photos' reals."""
+    cells: Sequence[Cell], detectors: Sequence[str], generators: Sequence[str], out: Path,
+    metric: str = "auc", protocol: str = "matrix", what: str = "generator",
+) -> Path:  # fmt: skip
+    """One heat map per detector: ``metric`` (%) of each train (row) x test (column) generator
+    (or attack), the mean over seeds, clean, against the reals of the training source."""
     plt = pyplot()
+    chance, perfect, cmap = SCALES[metric]
     fig, axes = plt.subplots(1, len(detectors), figsize=(3.6 * len(detectors), 3.8))
     for ax, detector in zip(np.atleast_1d(axes), detectors, strict=True):
-        base = dict(protocol="matrix", detector=detector, perturbation="none")
-        chosen = _matching(cells, **base, real_source="train_photos")
+        base = dict(protocol=protocol, detector=detector, perturbation="none")
+        chosen = _matching(cells, **base, real_source="training_source")
         seeds = sorted({c.seed for c in chosen})
         matrix = np.array(
             [
-                [100 * _mean(_matching(chosen, train=row, test=col), "auc") for col in generators]
+                [100 * _mean(_matching(chosen, train=row, test=col), metric) for col in generators]
                 for row in generators
             ]
         )
-        ax.imshow(matrix, vmin=50, vmax=100, cmap="viridis")
+        ax.imshow(matrix, vmin=min(chance, perfect), vmax=max(chance, perfect),
+                  cmap=cmap if perfect > chance else f"{cmap}_r")  # fmt: skip
+        middle = (chance + perfect) / 2
         for (i, j), value in np.ndenumerate(matrix):
+            dark = value < middle if perfect > chance else value > middle
             ax.text(j, i, f"{value:.0f}", ha="center", va="center",
-                    color="white" if value < 80 else "black", fontsize=8)  # fmt: skip
+                    color="white" if dark else "black", fontsize=8)  # fmt: skip
         ax.set_xticks(range(len(generators)), generators, rotation=45, ha="right", fontsize=8)
         ax.set_yticks(range(len(generators)), generators, fontsize=8)
         ax.set_title(f"{detector} (seeds {seeds})", fontsize=9)
-        ax.set_xlabel("test generator", fontsize=8)
-    np.atleast_1d(axes)[0].set_ylabel("training generator", fontsize=8)
-    fig.suptitle("AUC (%), mean over seeds; colour scale 50 (chance) to 100", fontsize=10)
+        ax.set_xlabel(f"test {what}", fontsize=8)
+    np.atleast_1d(axes)[0].set_ylabel(f"training {what}", fontsize=8)
+    fig.suptitle(
+        f"{metric.upper()} (%), mean over seeds; colour scale {chance:.0f} (chance) to "
+        f"{perfect:.0f}", fontsize=10,
+    )  # fmt: skip
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+    return out
+
+
+def plot_method_heat_map(
+    cells: Sequence[Cell], detectors: Sequence[str], methods: Sequence[str], out: Path
+) -> Path:
+    """Audio-visual track: AUC (%) of each detector (row) on each method (column), mean over
+    seeds, against the ID reals (left) and the new real source (right)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.5 * len(detectors) + 2.4))
+    for ax, (source, label) in zip(
+        axes, (("training_source", "ID reals"), ("novel", "new real source")), strict=True
+    ):
+        chosen = _matching(cells, protocol="av", real_source=source, perturbation="none")
+        matrix = np.array(
+            [[100 * _mean(_matching(chosen, detector=d, test=m), "auc") for m in methods]
+             for d in detectors]
+        )  # fmt: skip
+        ax.imshow(matrix, vmin=50, vmax=100, cmap="viridis", aspect="auto")
+        for (i, j), value in np.ndenumerate(matrix):
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center",
+                    color="white" if value < 75 else "black", fontsize=8)  # fmt: skip
+        ax.set_xticks(range(len(methods)), methods, rotation=35, ha="right", fontsize=7)
+        ax.set_yticks(range(len(detectors)), detectors, fontsize=8)
+        ax.set_title(f"against the {label}", fontsize=9)
+    fig.suptitle("AUC (%) per manipulation, mean over seeds; 50 = chance", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)

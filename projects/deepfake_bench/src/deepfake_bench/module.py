@@ -74,6 +74,18 @@ def adam(params) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=1e-3)
 
 
+def trainable_optimizer(module: pl.LightningModule) -> torch.optim.Optimizer:
+    """``module.optimizer`` over its trainable parameters; a closed-form detector gets one too
+    and steps it without gradients (a no-op), so that Lightning counts its steps and writes its
+    checkpoints."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    if not params:
+        raise ConfigError(
+            "model.init_args.detector", module.detector_name, "a detector with parameters"
+        )
+    return module.optimizer(params)
+
+
 class CrossGeneratorMatrix(pl.LightningModule):
     """Args:
     detector: the detector every row trains (one copy per row).
@@ -135,6 +147,15 @@ class CrossGeneratorMatrix(pl.LightningModule):
         self._started = time.monotonic()
         self.augment_rng.manual_seed(int(torch.randint(2**31, (1,))))
         reals, fakes = self.trainer.datamodule.split("train")
+        for row in self.rows:
+            if empty := [
+                n for n in row if not len(fakes[self.trainer.datamodule.generators.index(n)])
+            ]:
+                raise ConfigError(
+                    "model.init_args.train_generators", empty,
+                    "generators with fakes in the data's training split (an eval-only attack "
+                    "cannot train a row)",
+                )  # fmt: skip
         shared = self.cached_preparation()
         for detector, indices in zip(self.detectors, self.row_indices(), strict=True):
             if getattr(detector, "real_only_preparation", False) and shared is not None:
@@ -165,14 +186,7 @@ class CrossGeneratorMatrix(pl.LightningModule):
             torch.save(state, path)
 
     def configure_optimizers(self):
-        """The optimiser; a closed-form detector gets one too and steps it without gradients
-        (a no-op), so that Lightning counts its steps and writes its checkpoints."""
-        params = [p for p in self.parameters() if p.requires_grad]
-        if not params:
-            raise ConfigError(
-                "model.init_args.detector", self.detector_name, "a detector with parameters"
-            )
-        return self.optimizer(params)
+        return trainable_optimizer(self)
 
     # ---------------------------------------------------------------- training
 
@@ -277,25 +291,29 @@ class CrossGeneratorMatrix(pl.LightningModule):
             self.log(f"{prefix}auc_logo", float(np.mean(list(held_out.values()))))
 
     def write_cells(self, cells: list[dict]) -> None:
-        """The per-cell records beside metrics.json: spec §10's fields (the config hash is the
-        benchmark's; ``wall_seconds`` counts from the start of fitting)."""
-        log_dir = self.trainer.log_dir
-        if not log_dir or not self.trainer.is_global_zero:
-            return
-        data = self.trainer.datamodule
-        provenance = {
-            "benchmark_hash": data.benchmark.digest(),
-            "git_commit": head_commit(),
-            "git_dirty": tree_dirty(code_paths("deepfake_bench")),
-            "machine": describe_machine(),
-            "wall_seconds": round(time.monotonic() - self._started, 1),
-        }
-        records = [
-            {"track": data.modality, "detector": self.detector_name,
-             "seed": int(data.benchmark.seed), **cell, **provenance}
-            for cell in cells
-        ]  # fmt: skip
-        # the CLI tests the last weights, then the best-on-validation checkpoint
-        done = (Path(log_dir) / "cells-last.json").exists()
-        target = Path(log_dir) / ("cells-best.json" if done else "cells-last.json")
-        target.write_text(json.dumps(records, indent=1) + "\n")
+        write_cells(self.trainer, self.detector_name, cells, self._started)
+
+
+def write_cells(trainer: pl.Trainer, detector: str, cells: list[dict], started: float) -> None:
+    """The per-cell records beside metrics.json: spec §10's fields (the config hash is the
+    benchmark's; ``wall_seconds`` counts from ``started``, the start of fitting)."""
+    log_dir = trainer.log_dir
+    if not log_dir or not trainer.is_global_zero:
+        return
+    data = trainer.datamodule
+    provenance = {
+        "benchmark_hash": data.benchmark.digest(),
+        "git_commit": head_commit(),
+        "git_dirty": tree_dirty(code_paths("deepfake_bench")),
+        "machine": describe_machine(),
+        "wall_seconds": round(time.monotonic() - started, 1),
+    }
+    records = [
+        {"track": data.modality, "detector": detector, "seed": int(data.benchmark.seed),
+         **cell, **provenance}
+        for cell in cells
+    ]  # fmt: skip
+    # the CLI tests the last weights, then the best-on-validation checkpoint
+    done = (Path(log_dir) / "cells-last.json").exists()
+    target = Path(log_dir) / ("cells-best.json" if done else "cells-last.json")
+    target.write_text(json.dumps(records, indent=1) + "\n")

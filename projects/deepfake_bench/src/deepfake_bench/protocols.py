@@ -56,7 +56,7 @@ def matrix_cells(
                 seed=r * len(columns) + k,
             )  # fmt: skip
             cells.append({"train_generators": list(row), "test_generator": column,
-                          "real_source": "novel" if real == NOVEL_REAL else "train_photos",
+                          "real_source": "novel" if real == NOVEL_REAL else "training_source",
                           **cell})  # fmt: skip
     return cells
 

@@ -20,6 +20,7 @@ import numpy as np
 from shared.data.errors import DatasetFormatError, DatasetNotFoundError, require_dir
 from shared.errors import ConfigError
 
+SAMPLE_RATE = 16_000  # ASVspoof's, and every audio detector's and DFB-Synth's
 KEYS = {"bonafide": 0, "spoof": 1}
 SPLITS_2019 = {"train": "train.trn", "dev": "dev.trl", "eval": "eval.trl"}
 SPLIT_ALIASES = {"val": "dev", "test": "eval"}  # the benchmark's split names
@@ -142,7 +143,7 @@ def read_asvspoof2021(
     return records
 
 
-def read_audio(path: Path, expected_rate: int = 16000) -> np.ndarray:
+def read_audio(path: Path, expected_rate: int = SAMPLE_RATE) -> np.ndarray:
     """Mono float32 samples (channels averaged); an unreadable or truncated file, or another
     sample rate, is a DatasetFormatError naming the file (the detectors assume one rate)."""
     import soundfile

@@ -1,73 +1,33 @@
 """The DataModule of DFB-Synth's image track (built or loaded from the cache in ``setup``).
 
-Training items pair one real patch with one fake patch of *every* generator, so each row of the
-cross-generator matrix gets a class-balanced batch of its own generator(s) from one loader:
-``(real (3, H, W), fakes (K, 3, H, W))`` uint8, fake i of generator k = its patch i mod n_k.
-Validation and test items are ``(image, label, generator index)`` with index −1 for reals; the
-same real test set faces every generator's column; a new real source (if the build has one) is
-scored too (index −2), so each column can be read against either real set.
+Items are those of :mod:`deepfake_bench.data.protocol_sets` with uint8 (3, H, W) patches: training
+``(real, fakes (K, 3, H, W))``, validation and test ``(image, label, generator index)``; the
+same real test set faces every generator's column, and a new real source (if the build has
+one) is scored too (index −2).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-
 import numpy as np
 import pytorch_lightning as pl
 import torch
-from torch.utils.data import Dataset
 
-from shared.data.loader import Loader
 from deepfake_bench.data.image_folders import load_records, read_manifest
+from deepfake_bench.data.protocol_sets import Labelled, PairedTrain
 from deepfake_bench.synth.build import (
     NOVEL_SPLIT,
     REAL,
     SPLITS,
     SynthImageConfig,
     build,
-    build_seconds,
 )
+from deepfake_bench.synth.cache import build_seconds
+from shared.data.loader import Loader
 
 
 def to_chw(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
-
-
-class PairedTrain(Dataset):
-    def __init__(self, reals: torch.Tensor, fakes: Sequence[torch.Tensor]) -> None:
-        self.reals, self.fakes = reals, list(fakes)
-
-    def __len__(self) -> int:
-        return len(self.reals)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.reals[i], torch.stack([f[i % len(f)] for f in self.fakes])
-
-
-class Labelled(Dataset):
-    """Reals (generator index −1), the fakes of generator k (index k) and, when given, the reals
-    of a new real source (index −2)."""
-
-    def __init__(
-        self, reals: torch.Tensor, fakes: Sequence[torch.Tensor], novel: torch.Tensor | None = None
-    ) -> None:
-        novel = novel if novel is not None else reals[:0]
-        self.images = torch.cat([reals, *fakes, novel])
-        self.labels = torch.cat(
-            [torch.zeros(len(reals))] + [torch.ones(len(f)) for f in fakes] + [torch.zeros(len(novel))]
-        )
-        self.generators = torch.cat(
-            [torch.full((len(reals),), -1)]
-            + [torch.full((len(f),), k) for k, f in enumerate(fakes)]
-            + [torch.full((len(novel),), -2)]
-        )
-
-    def __len__(self) -> int:
-        return len(self.images)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        return self.images[i], self.labels[i], self.generators[i]
 
 
 class SynthImageDataModule(pl.LightningDataModule):

@@ -2,10 +2,8 @@
 
 ``<data_root>/deepfake_bench/synth/<hash>/`` holds ``config.json``, one PNG per patch under
 ``<split>/<real|generator>/`` and ``manifest.csv`` (``path,label,generator,source_id,split``,
-the layout :mod:`deepfake_bench.data.image_folders` reads). ``COMPLETE`` (the build's duration,
-JSON) is written last: a
-finished build is reused, a changed config builds into another folder, and an unfinished one
-is refused unless ``OVERWRITE=1`` (nothing is ever overwritten silently).
+the layout :mod:`deepfake_bench.data.image_folders` reads); caching as in
+:mod:`deepfake_bench.synth.cache`.
 
 Split hygiene: real train/val patches come from the training photos only, real test patches
 from the held-out photos; every generator is fitted on real *train* patches only, and the
@@ -15,10 +13,7 @@ re-synthesis generators transform fresh crops of the split's own photos.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import os
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,9 +23,10 @@ import numpy as np
 
 from deepfake_bench import catalog  # noqa: F401  (fills the registries)
 from deepfake_bench.registry import GENERATORS
+from deepfake_bench.synth import cache
+from deepfake_bench.synth.cache import config_digest, mark_complete, reuse_or_clear
 from deepfake_bench.synth.real_sources import GRAYSCALE_PHOTOS, SOURCES, sample_patches
 from shared.errors import ConfigError
-from shared.paths import data_root
 
 BUILD_VERSION = 1  # bump when the build's code changes what it writes
 SPLITS = ("train", "val", "test")
@@ -91,28 +87,18 @@ class SynthImageConfig:
         fields = asdict(self)
         if not self.novel_real_sources:  # builds without a new real source keep their hash
             del fields["novel_real_sources"], fields["n_novel_real"]
-        payload = json.dumps({"version": BUILD_VERSION, **fields}, sort_keys=True)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+        return config_digest(fields, BUILD_VERSION)
 
 
 def cache_folder(config: SynthImageConfig, root: str | None = None) -> Path:
-    return data_root(root) / "deepfake_bench" / "synth" / config.digest()
+    return cache.cache_folder("synth", config.digest(), root)
 
 
 def build(config: SynthImageConfig, root: str | None = None, log=print) -> Path:
     """The benchmark's folder, built now if it is not complete yet."""
     folder = cache_folder(config, root)
-    if (folder / "COMPLETE").is_file():  # the same config builds the same files: reuse it
+    if reuse_or_clear(folder, "data.init_args.benchmark"):  # same config, same files
         return folder
-    if folder.exists():
-        if os.environ.get("OVERWRITE") != "1":
-            raise ConfigError(
-                "data.init_args.benchmark",
-                str(folder),
-                "a complete DFB-Synth build or no folder",
-                "The folder holds an unfinished build; `OVERWRITE=1` rebuilds it.",
-            )
-        shutil.rmtree(folder)
     started = time.perf_counter()
     folder.mkdir(parents=True)
     (folder / "config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
@@ -143,15 +129,8 @@ def build(config: SynthImageConfig, root: str | None = None, log=print) -> Path:
         writer = csv.writer(handle)
         writer.writerow(("path", "label", "generator", "source_id", "split"))
         writer.writerows(rows)
-    seconds = round(time.perf_counter() - started, 1)
-    (folder / "COMPLETE").write_text(json.dumps({"build_seconds": seconds}) + "\n")
+    mark_complete(folder, time.perf_counter() - started)
     return folder
-
-
-def build_seconds(folder: Path) -> float | None:
-    """How long the complete build in ``folder`` took (``None`` for builds that did not say)."""
-    text = (folder / "COMPLETE").read_text().strip()
-    return json.loads(text)["build_seconds"] if text else None
 
 
 def write_patches(

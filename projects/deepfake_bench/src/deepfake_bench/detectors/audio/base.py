@@ -13,9 +13,10 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
+from deepfake_bench.data.asvspoof import SAMPLE_RATE
 from deepfake_bench.detectors.base import Detector
 
-SAMPLE_RATE = 16_000
+__all__ = ["SAMPLE_RATE", "AudioDetector", "check_waveforms", "crop_or_pad"]
 
 
 def check_waveforms(x: Tensor, min_length: int, field: str = "waveforms") -> Tensor:

@@ -24,7 +24,8 @@ from itertools import pairwise
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from deepfake_bench.data.asvspoof import SAMPLE_RATE
+
 PEAK = 0.9  # every bona fide utterance is peak-normalised to this (loudness is no cue)
 
 VOICES = (

@@ -9,7 +9,7 @@ S03    ``world``            WORLD analysis (DIO, StoneMask, CheapTrick, D4C) -> 
 S04    ``lpc_noise``        frame-wise LPC-16 envelope excited by noise / a pulse train, OLA
 =====  ===================  ====================================================================
 
-Every spoofer maps a float32 mono waveform to one of the same length and sample rate, finite,
+They are registered by attack id in ``deepfake_bench.registry.SPOOFERS``. Every spoofer maps a float32 mono waveform to one of the same length and sample rate, finite,
 peak-normalised to the input's peak (loudness is no cue) and deterministic for a seed. Train/dev
 use S01/S02; eval adds S03/S04, unseen in training as ASVspoof's eval attacks are.
 """
@@ -22,10 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from deepfake_bench.synth.audio.speech import SAMPLE_RATE, check_waveform
-from shared.registry import Registry
 
-SPOOFERS: Registry[Any] = Registry("spoofer", "data.init_args.audio.spoofer_args")
-"""Attack id (S01...) -> spoofer class; metadata ``system`` (its name) and ``method``."""
 MIN_SAMPLES = 1024  # a few STFT / LPC frames; shorter input is no utterance
 
 
@@ -63,7 +60,6 @@ def griffin_lim(
     )
 
 
-@SPOOFERS.register("S01", system="griffin_lim", method="|STFT| -> Griffin-Lim")
 class GriffinLim(Spoofer):
     attack = "S01"
 
@@ -88,7 +84,6 @@ def mel_pseudo_inverse(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
     return np.linalg.pinv(librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels))
 
 
-@SPOOFERS.register("S02", system="mel_griffin_lim", method="80-bin mel -> pinv -> Griffin-Lim")
 class MelGriffinLim(Spoofer):
     attack = "S02"
 
@@ -125,7 +120,6 @@ def import_pyworld() -> Any:
     return pyworld
 
 
-@SPOOFERS.register("S03", system="world", method="WORLD DIO/StoneMask/CheapTrick/D4C -> synthesis")
 class World(Spoofer):
     """``f0_scale``: the F0 is multiplied by one factor drawn from U(low, high) per utterance
     (``None``: kept), so the spoof is also a mild prosody change."""
@@ -180,7 +174,6 @@ def overlap_add(frames: np.ndarray, hop: int) -> np.ndarray:
     return out.ravel()
 
 
-@SPOOFERS.register("S04", system="lpc_noise", method="LPC-16 envelope x noise / pulse excitation")
 class LPCNoise(Spoofer):
     """A classic LPC vocoder, vectorised over frames: per 32 ms Hann frame (50% overlap) an
     order-16 Burg LPC envelope (``librosa.lpc`` on all frames at once) and an F0/voicing

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from deepfake_bench import catalog  # noqa: F401  (fills the registries)
 from deepfake_bench.data.asvspoof import SPLITS_2019
+from deepfake_bench.registry import SPOOFERS
 from deepfake_bench.synth.audio.speech import (
     SAMPLE_RATE,
     Sentence,
@@ -34,12 +37,19 @@ from deepfake_bench.synth.audio.speech import (
     sentence_bank,
     speaker_pools,
 )
-from deepfake_bench.synth.audio.spoofers import SPOOFERS
+from deepfake_bench.synth.cache import (
+    build_pool,
+    cache_folder,
+    config_digest,
+    mark_complete,
+    reuse_or_clear,
+)
 from shared.errors import ConfigError
 
+BUILD_VERSION = 1  # bump when the build's code changes what it writes
 SPLITS = tuple(SPLITS_2019)  # train, dev, eval
 ID_LETTERS = {"train": "T", "dev": "D", "eval": "E"}
-FIELD = "data.init_args.audio"
+FIELD = "data.init_args.benchmark"
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,9 @@ class AudioTreeConfig:
 
     def attacks(self, split: str) -> tuple[str, ...]:
         return (*self.seen_attacks, *self.unseen_attacks) if split == "eval" else self.seen_attacks
+
+    def digest(self) -> str:
+        return config_digest(asdict(self), BUILD_VERSION)
 
 
 TINY = AudioTreeConfig(
@@ -161,14 +174,16 @@ def build_audio_tree(
     progress: bool = True,
 ) -> Path:
     """Write the tree of ``config`` (default: the benchmark's) under ``root`` (absent or
-    empty: nothing is overwritten silently).
+        empty: nothing is overwritten silently).
 
-    ``source`` makes the bona fide speech (espeak-ng by default; any picklable
-    ``(text, speaker) -> waveform`` works, e.g. a synthetic one in tests); ``workers > 1`` renders
-    in a process pool (the output is identical: every item carries its own seed).
+        ``source`` makes the bona fide speech (espeak-ng by default; any picklable
+        ``(text, speaker) -> waveform`` works, e.g. a synthetic one in tests); ``workers > 1`` renders
+        in a process pool (the output is identical: every item carries its own seed; the pool spawns
+    its workers, so ``source`` must be importable by name, as espeak-ng's is).
     """
     from tqdm import tqdm
 
+    started = time.perf_counter()
     root, config = Path(root), config or AudioTreeConfig()
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(
@@ -183,16 +198,25 @@ def build_audio_tree(
             for i in items]  # fmt: skip
     bar = dict(total=len(jobs), desc="DFB-Synth audio", unit="utt", disable=not progress)
     if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers) as pool:
+        with build_pool(workers) as pool:
             lengths = list(tqdm(pool.map(render, jobs, chunksize=4), **bar))
     else:
         lengths = list(tqdm(map(render, jobs), **bar))
     write_protocols(root, items)
     write_metadata(root / "metadata.csv", items, lengths)
-    (root / "COMPLETE").write_text(json.dumps({"utterances": len(items)}) + "\n")
+    mark_complete(root, time.perf_counter() - started, utterances=len(items))
     return root
+
+
+def cached_audio_tree(
+    config: AudioTreeConfig, data_root: str | None = None, workers: int = 1
+) -> Path:
+    """The tree of ``config`` under ``<data_root>/deepfake_bench/audio/<hash>/``, built now
+    with espeak-ng unless complete (caching as in :mod:`deepfake_bench.synth.cache`)."""
+    folder = cache_folder("audio", config.digest(), data_root)
+    if not reuse_or_clear(folder, FIELD):
+        build_audio_tree(folder, config, workers=workers)
+    return folder
 
 
 def write_protocols(root: Path, items: Iterable[Item]) -> None:
